@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kvm-devctl: the developer's entry points. The module itself is described by
+# Kbuild; this file wraps kbuild with the cached custom kernel.
+#
+#   make                 build the module (FLAVOUR=debug by default)
+#   make run             boot the default kernel and show the module at work
+#   make check           build everything stale, boot the debug kernel, run every suite
+#   make fmt             rustfmt --check with the kernel's .rustfmt.toml
+#   make clippy          build with CLIPPY=1 W=e
+#   make rust-analyzer   write rust-project.json
+#   make kernel          build (or refresh) the cached kernel for FLAVOUR
+#   make clean
+
+REPO := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+FLAVOUR ?= debug
+LLVM_SUFFIX := $(shell . $(REPO)/scripts/versions.sh && echo $$LLVM_SUFFIX)
+KDIR ?= $(shell $(REPO)/scripts/build-kernel --dir $(FLAVOUR))
+KSRC = $(KDIR)/source
+BUILD := $(REPO)/build/$(FLAVOUR)
+export LIBCLANG_PATH := /usr/lib/llvm$(LLVM_SUFFIX)/lib
+
+KMAKE = $(MAKE) -C $(KDIR) M=$(REPO) MO=$(BUILD) LLVM=$(LLVM_SUFFIX)
+
+.PHONY: all modules kernel clean check run fmt clippy rust-analyzer tests toolchain
+
+all: modules
+
+toolchain:
+	$(REPO)/scripts/setup-toolchain
+
+kernel:
+	@$(REPO)/scripts/build-kernel $(FLAVOUR) >/dev/null
+
+modules: kernel
+	@mkdir -p $(BUILD)
+	+$(KMAKE) modules
+
+clippy: kernel
+	@mkdir -p $(BUILD)
+	+$(KMAKE) CLIPPY=1 W=e modules
+
+fmt: kernel
+	rustfmt --check --edition 2021 --config-path $(KSRC)/.rustfmt.toml \
+		$$(git -C $(REPO) ls-files '*.rs' | sed 's|^|$(REPO)/|')
+
+rust-analyzer: kernel
+	+$(KMAKE) rust-analyzer
+
+tests: kernel
+	+$(MAKE) -C $(REPO)/tools KDIR=$(KDIR)
+
+check:
+	$(REPO)/scripts/check
+
+run:
+	$(REPO)/scripts/demo
+
+clean:
+	rm -rf $(REPO)/build
+	+$(MAKE) -C $(REPO)/tools clean
