@@ -9,10 +9,7 @@
 //! that bindgen cannot evaluate; they are rebuilt here from the same `_IO*` encoding and
 //! checked against their argument sizes at build time.
 
-use kernel::{
-    ioctl::_IO,
-    prelude::*, //
-};
+use kernel::ioctl::_IO;
 
 /// The ioctl type of every KVM ioctl (`KVMIO`).
 pub(crate) const KVMIO: u32 = 0xAE;
@@ -24,7 +21,7 @@ pub(crate) const KVM_API_VERSION: u32 = kernel::uapi::KVM_API_VERSION;
 pub(crate) const KVM_GET_API_VERSION: u32 = _IO(KVMIO, 0x00);
 
 #[cfg(kvm_devctl_kunit)]
-#[kunit_tests(kvm_devctl_uapi)]
+#[kernel::prelude::kunit_tests(kvm_devctl_uapi)]
 mod tests {
     use super::*;
 
