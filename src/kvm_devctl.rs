@@ -10,10 +10,18 @@
 //!
 //! ```c
 //! int kvm = open("/dev/kvm-devctl", O_RDWR | O_CLOEXEC);
-//! int version = ioctl(kvm, KVM_GET_API_VERSION, 0);   /* 12 */
+//! int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+//! struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+//! ioctl(vm, KVM_CREATE_DEVICE, &cd);                 /* cd.fd: anon_inode:kvm-vfio */
+//! struct kvm_device_attr attr = {
+//!     .group = KVM_DEV_VFIO_FILE, .attr = KVM_DEV_VFIO_FILE_ADD,
+//! };
+//! ioctl(cd.fd, KVM_HAS_DEVICE_ATTR, &attr);          /* 0 */
 //! ```
 //!
-//! Each concept lives in one file: [`uapi`] has the ABI constants, [`system`] the misc device.
+//! One concept per file: [`system`] is `/dev/kvm-devctl`, [`vm`] a VM, [`vcpu`] a vCPU,
+//! [`device`] a device and its file, [`ops`] the per-type operations and the registry of
+//! types, [`attr`] a device attribute, [`devices`] the device types.
 
 #![crate_name = "kvm_devctl"]
 
@@ -23,10 +31,16 @@ use kernel::{
         MiscDeviceRegistration, //
     },
     prelude::*,
+    sync::SetOnce,
 };
 
+mod attr;
+mod device;
+mod devices;
+mod ops;
 mod system;
-mod uapi;
+mod vcpu;
+mod vm;
 
 module! {
     type: KvmDevctlModule,
@@ -42,6 +56,15 @@ module! {
     },
 }
 
+/// The device types, registered once at module load (C: `kvm_device_ops_table`).
+static REGISTRY: SetOnce<ops::Registry> = SetOnce::new();
+
+/// Returns the registry of device types.
+pub(crate) fn registry() -> &'static ops::Registry {
+    static EMPTY: ops::Registry = ops::Registry::new();
+    REGISTRY.as_ref().unwrap_or(&EMPTY)
+}
+
 /// The module: it owns the registration of the system device.
 #[pin_data]
 struct KvmDevctlModule {
@@ -52,15 +75,13 @@ struct KvmDevctlModule {
 impl kernel::InPlaceModule for KvmDevctlModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         let name = module_parameters::devname.value_ref().as_cstr();
-        // An empty name would register a device node without a name.
-        let valid = if name.to_bytes().is_empty() {
-            Err(EINVAL)
-        } else {
-            Ok(())
-        };
         try_pin_init!(Self {
             _system <- {
-                valid?;
+                // An empty name would register a device node without a name.
+                (!name.to_bytes().is_empty()).then_some(()).ok_or(EINVAL)?;
+                let mut registry = ops::Registry::new();
+                devices::register_all(&mut registry)?;
+                REGISTRY.populate(registry);
                 MiscDeviceRegistration::register(MiscDeviceOptions { name })
             },
         })

@@ -108,6 +108,31 @@ TEST(rmmod_refused_while_open)
 	EXPECT_EQ(KVM_API_VERSION, api_version_of(KVM_DEVCTL_NODE));
 }
 
+/*
+ * VM and device files pin the module too (their file_operations have an
+ * owner): with only a device fd left open, rmmod is refused; after it is
+ * closed, the module unloads.
+ */
+TEST(rmmod_refused_while_device_open)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+	int sys = open(KVM_DEVCTL_NODE, O_RDWR | O_CLOEXEC);
+	int vm;
+
+	ASSERT_LE(0, sys);
+	vm = ioctl(sys, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, ioctl(vm, KVM_CREATE_DEVICE, &cd));
+	close(sys);
+	EXPECT_NE(0, run("rmmod kvm_devctl 2>/dev/null"));
+	close(vm);
+	EXPECT_NE(0, run("rmmod kvm_devctl 2>/dev/null"));
+	close(cd.fd);
+	ASSERT_EQ(0, run("rmmod kvm_devctl"));
+	ASSERT_EQ(0, module_load(""));
+	EXPECT_EQ(KVM_API_VERSION, api_version_of(KVM_DEVCTL_NODE));
+}
+
 /* The devname parameter names the node. */
 TEST(devname_parameter)
 {

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A device attribute request: the `struct kvm_device_attr` of one ioctl.
+//!
+//! C: `kvm_device_ioctl_attr()` in [`virt/kvm/kvm_main.c`](srctree/virt/kvm/kvm_main.c).
+//! The structure is copied in once; its `addr` is a user pointer to the attribute's data,
+//! which a device type reads through [`DeviceAttr::reader`].
+
+use kernel::{
+    kvm::kvm_device_attr,
+    prelude::*,
+    uaccess::{
+        UserPtr,
+        UserSlice,
+        UserSliceReader, //
+    },
+};
+
+/// The attribute of one `KVM_{SET,GET,HAS}_DEVICE_ATTR` call.
+pub(crate) struct DeviceAttr {
+    raw: kvm_device_attr,
+}
+
+impl DeviceAttr {
+    /// Copies the attribute structure from user space at `arg`.
+    ///
+    /// # Errors
+    ///
+    /// `EFAULT` if `arg` does not point to a readable `struct kvm_device_attr`.
+    pub(crate) fn from_user(arg: usize) -> Result<Self> {
+        let size = core::mem::size_of::<kvm_device_attr>();
+        let raw = UserSlice::new(UserPtr::from_addr(arg), size)
+            .reader()
+            .read::<kvm_device_attr>()?;
+        Ok(Self { raw })
+    }
+
+    /// The attribute group.
+    pub(crate) fn group(&self) -> u32 {
+        self.raw.group
+    }
+
+    /// The attribute within the group.
+    pub(crate) fn attr(&self) -> u64 {
+        self.raw.attr
+    }
+
+    /// A reader for `len` bytes of attribute data at `addr`.
+    pub(crate) fn reader(&self, len: usize) -> UserSliceReader {
+        UserSlice::new(UserPtr::from_addr(self.raw.addr as usize), len).reader()
+    }
+
+    /// Reads a 32-bit signed value at `addr` (C: `get_user()` of an `int32_t`).
+    pub(crate) fn read_i32(&self) -> Result<i32> {
+        self.reader(core::mem::size_of::<i32>()).read::<i32>()
+    }
+}
