@@ -5,10 +5,15 @@
 #ifndef KVM_DEVCTL_UTIL_H
 #define KVM_DEVCTL_UTIL_H
 
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -48,6 +53,206 @@ static inline int api_version_of(const char *path)
 	r = ioctl(fd, KVM_GET_API_VERSION, 0);
 	close(fd);
 	return r;
+}
+
+/* The reference node: real KVM built into the guest kernel. */
+#define KVM_NODE "/dev/kvm"
+
+/* The result of one system call: its return value and the errno it left. */
+struct sysret {
+	long ret;
+	int err;
+};
+
+/* Evaluates a system call with errno cleared; errno is kept only on failure. */
+#define SYS(expr) ({							\
+	long __r;							\
+	errno = 0;							\
+	__r = (long)(expr);						\
+	(struct sysret){ .ret = __r, .err = __r == -1 ? errno : 0 };	\
+})
+
+/* The symbolic name of an errno value ("EINVAL"), or its number. */
+static inline const char *errno_name(int err)
+{
+	static __thread char buf[16];
+	const char *name;
+
+	if (!err)
+		return "0";
+	name = strerrorname_np(err);
+	if (name)
+		return name;
+	snprintf(buf, sizeof(buf), "E#%d", err);
+	return buf;
+}
+
+/*
+ * expr must fail with -1 and errno err: both are checked, errno by name so
+ * a failure reads "Expected EINVAL, got ENOTTY".
+ */
+#define __EXPECT_ERRNO(_err, _expr, _assert) do {			\
+	struct sysret __s = SYS(_expr);					\
+	if (__s.ret != -1 || __s.err != (_err)) {			\
+		TH_LOG("%s: expected -1 %s, got %ld %s", #_expr,	\
+		       errno_name(_err), __s.ret, errno_name(__s.err));	\
+		_metadata->exit_code = KSFT_FAIL;			\
+		if (_assert)						\
+			__bail(1, _metadata);				\
+	}								\
+} while (0)
+#define EXPECT_ERRNO(_err, _expr) __EXPECT_ERRNO(_err, _expr, 0)
+#define ASSERT_ERRNO(_err, _expr) __EXPECT_ERRNO(_err, _expr, 1)
+
+/* expr must return exactly val (not -1 with an errno). */
+#define __EXPECT_RET(_val, _expr, _assert) do {				\
+	struct sysret __s = SYS(_expr);					\
+	if (__s.ret != (long)(_val)) {					\
+		TH_LOG("%s: expected %ld, got %ld %s", #_expr,		\
+		       (long)(_val), __s.ret, errno_name(__s.err));	\
+		_metadata->exit_code = KSFT_FAIL;			\
+		if (_assert)						\
+			__bail(1, _metadata);				\
+	}								\
+} while (0)
+#define EXPECT_RET(_val, _expr) __EXPECT_RET(_val, _expr, 0)
+#define ASSERT_RET(_val, _expr) __EXPECT_RET(_val, _expr, 1)
+
+/* Opens a node as KVM clients do. */
+static inline int open_node(const char *path)
+{
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+/* True if the node is the reference and the kernel has no real KVM. */
+static inline bool kvm_absent(const char *path, int fd)
+{
+	return fd < 0 && errno == ENOENT && strcmp(path, KVM_NODE) == 0;
+}
+
+/* Number of open file descriptors of this process (not counting the scan's). */
+static inline int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;
+}
+
+/* True if fd is open in this process. */
+static inline bool fd_is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) != -1;
+}
+
+/* The lowest free descriptor number: what the next fd-returning call gets. */
+static inline int lowest_free_fd(void)
+{
+	int fd = fcntl(0, F_DUPFD, 0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* The target of /proc/self/fd/<fd> ("anon_inode:kvm-vm"), or "" on error. */
+static inline const char *fd_name(int fd, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		n = 0;
+	buf[n] = 0;
+	return buf;
+}
+
+/* KVM_CREATE_DEVICE with the given type and flags; cd is left for inspection. */
+static inline int create_device(int vm, __u32 type, __u32 flags,
+				struct kvm_create_device *cd)
+{
+	cd->type = type;
+	cd->flags = flags;
+	return ioctl(vm, KVM_CREATE_DEVICE, cd);
+}
+
+/* One of the device-attribute ioctls on a struct kvm_device_attr. */
+static inline int device_attr(int fd, unsigned long req, __u32 group,
+			      __u64 attr, __u64 addr)
+{
+	struct kvm_device_attr a = {
+		.group = group,
+		.attr = attr,
+		.addr = addr,
+	};
+
+	return ioctl(fd, req, &a);
+}
+
+/*
+ * A page-aligned region of two pages whose second page is unmapped: a pointer
+ * at (end - n) has n readable bytes and faults beyond them.
+ */
+static inline char *map_guarded_page(void)
+{
+	char *p = mmap(NULL, 2 * getpagesize(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p + getpagesize(), getpagesize());
+	return p;
+}
+
+/* An address that was mapped and no longer is. */
+static inline void *unmapped_address(void)
+{
+	void *p = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, getpagesize());
+	return p;
+}
+
+/*
+ * Runs ioctl(fd, req, arg) in a forked child, which shares the descriptor
+ * but not the mm, and returns the child's result.
+ */
+static inline struct sysret child_ioctl(int fd, unsigned long req,
+					unsigned long arg)
+{
+	struct sysret s = { .ret = -2, .err = 0 };
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return s;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		s = SYS(ioctl(fd, req, arg));
+		if (write(p[1], &s, sizeof(s)) != sizeof(s))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &s, sizeof(s)) != sizeof(s))
+		s.ret = -2;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	return s;
 }
 
 #endif /* KVM_DEVCTL_UTIL_H */
