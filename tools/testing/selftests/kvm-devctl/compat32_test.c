@@ -24,27 +24,11 @@ FIXTURE(compat) {
 	int sys, vm;
 };
 
-FIXTURE_VARIANT(compat) {
-	const char *path;
-};
-
-FIXTURE_VARIANT_ADD(compat, kvm_devctl) {
-	.path = KVM_DEVCTL_NODE,
-};
-
-FIXTURE_VARIANT_ADD(compat, kvm) {
-	.path = "/dev/kvm",
-};
+NODE_VARIANTS(compat);
 
 FIXTURE_SETUP(compat)
 {
-	self->vm = -1;
-	self->sys = open(variant->path, O_RDWR | O_CLOEXEC);
-	if (self->sys < 0 && errno == ENOENT && strcmp(variant->path, "/dev/kvm") == 0)
-		SKIP(return, "no real KVM in this kernel");
-	ASSERT_LE(0, self->sys);
-	self->vm = ioctl(self->sys, KVM_CREATE_VM, 0);
-	ASSERT_LE(0, self->vm);
+	NODE_OPEN_VM(variant->path, self->sys, self->vm);
 }
 
 FIXTURE_TEARDOWN(compat)

@@ -255,4 +255,39 @@ static inline struct sysret child_ioctl(int fd, unsigned long req,
 	return s;
 }
 
+/*
+ * NODE_VARIANTS(f): run every TEST_F of fixture f once per node, the
+ * module's (variant kvm_devctl) and the real KVM of the same kernel
+ * (variant kvm), with variant->path naming it. Needs kselftest_harness.h.
+ */
+#define NODE_VARIANTS(f)					\
+	FIXTURE_VARIANT(f) {					\
+		const char *path;				\
+	};							\
+	FIXTURE_VARIANT_ADD(f, kvm_devctl) {			\
+		.path = KVM_DEVCTL_NODE,			\
+	};							\
+	FIXTURE_VARIANT_ADD(f, kvm) {				\
+		.path = KVM_NODE,				\
+	}
+
+/*
+ * In a FIXTURE_SETUP: open the node at path into sys, skipping the test if
+ * it is real KVM and the kernel has none, and failing it otherwise.
+ */
+#define NODE_OPEN(path, sys) do {					\
+	(sys) = open_node(path);					\
+	if (kvm_absent(path, sys))					\
+		SKIP(return, "no real KVM in this kernel");		\
+	ASSERT_LE(0, sys) TH_LOG("open %s: %s", path, strerror(errno));	\
+} while (0)
+
+/* In a FIXTURE_SETUP: NODE_OPEN, then create a VM into vm. */
+#define NODE_OPEN_VM(path, sys, vm) do {					\
+	(vm) = -1;							\
+	NODE_OPEN(path, sys);						\
+	(vm) = ioctl(sys, KVM_CREATE_VM, 0);				\
+	ASSERT_LE(0, vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));	\
+} while (0)
+
 #endif /* KVM_DEVCTL_UTIL_H */

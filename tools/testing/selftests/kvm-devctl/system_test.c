@@ -22,24 +22,11 @@ FIXTURE(system) {
 	int fd;
 };
 
-FIXTURE_VARIANT(system) {
-	const char *path;
-};
-
-FIXTURE_VARIANT_ADD(system, kvm_devctl) {
-	.path = KVM_DEVCTL_NODE,
-};
-
-FIXTURE_VARIANT_ADD(system, kvm) {
-	.path = "/dev/kvm",
-};
+NODE_VARIANTS(system);
 
 FIXTURE_SETUP(system)
 {
-	self->fd = open(variant->path, O_RDWR | O_CLOEXEC);
-	if (self->fd < 0 && errno == ENOENT && strcmp(variant->path, "/dev/kvm") == 0)
-		SKIP(return, "no real KVM in this kernel");
-	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", variant->path, strerror(errno));
+	NODE_OPEN(variant->path, self->fd);
 }
 
 FIXTURE_TEARDOWN(system)

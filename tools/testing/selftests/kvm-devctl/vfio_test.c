@@ -33,31 +33,15 @@ FIXTURE(vfio) {
 	int pipe[2];
 };
 
-FIXTURE_VARIANT(vfio) {
-	const char *path;
-};
-
-FIXTURE_VARIANT_ADD(vfio, kvm_devctl) {
-	.path = KVM_DEVCTL_NODE,
-};
-
-FIXTURE_VARIANT_ADD(vfio, kvm) {
-	.path = KVM_NODE,
-};
+NODE_VARIANTS(vfio);
 
 FIXTURE_SETUP(vfio)
 {
 	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
 
-	self->vm = -1;
 	self->dev = -1;
 	self->pipe[0] = self->pipe[1] = -1;
-	self->sys = open_node(variant->path);
-	if (kvm_absent(variant->path, self->sys))
-		SKIP(return, "no real KVM in this kernel");
-	ASSERT_LE(0, self->sys) TH_LOG("open %s: %s", variant->path, strerror(errno));
-	self->vm = ioctl(self->sys, KVM_CREATE_VM, 0);
-	ASSERT_LE(0, self->vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	NODE_OPEN_VM(variant->path, self->sys, self->vm);
 	ASSERT_EQ(0, ioctl(self->vm, KVM_CREATE_DEVICE, &cd))
 		TH_LOG("KVM_CREATE_DEVICE: %s", strerror(errno));
 	self->dev = cd.fd;
@@ -79,6 +63,29 @@ FIXTURE_TEARDOWN(vfio)
 static int file_attr(int dev, unsigned long req, __u64 attr, const __s32 *fdp)
 {
 	return device_attr(dev, req, KVM_DEV_VFIO_FILE, attr, (unsigned long)fdp);
+}
+
+
+/*
+ * ADD and DEL of something that is not an open file: -1, INT_MAX, the
+ * lowest free fd, and an O_PATH fd (fget()/fdget() skip O_PATH files) are
+ * all -EBADF.
+ */
+static void expect_bad_fds_ebadf(struct __test_metadata *_metadata, int dev,
+				 __u64 attr)
+{
+	int opath = open("/dev/null", O_PATH | O_CLOEXEC);
+	__s32 fds[4];
+	size_t i;
+
+	ASSERT_LE(0, opath);
+	fds[0] = -1;
+	fds[1] = INT_MAX;
+	fds[2] = lowest_free_fd();
+	fds[3] = opath;
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
+		EXPECT_ERRNO(EBADF, file_attr(dev, KVM_SET_DEVICE_ATTR, attr, &fds[i]));
+	close(opath);
 }
 
 /*
@@ -189,19 +196,7 @@ TEST_F(vfio, set_efault)
  */
 TEST_F(vfio, add_ebadf)
 {
-	__s32 fds[4];
-	int opath = open("/dev/null", O_PATH | O_CLOEXEC);
-	size_t i;
-
-	ASSERT_LE(0, opath);
-	fds[0] = -1;
-	fds[1] = INT_MAX;
-	fds[2] = lowest_free_fd();
-	fds[3] = opath;
-	for (i = 0; i < ARRAY_SIZE(fds); i++)
-		EXPECT_ERRNO(EBADF, file_attr(self->dev, KVM_SET_DEVICE_ATTR,
-					      KVM_DEV_VFIO_FILE_ADD, &fds[i]));
-	close(opath);
+	expect_bad_fds_ebadf(_metadata, self->dev, KVM_DEV_VFIO_FILE_ADD);
 }
 
 /*
@@ -276,19 +271,7 @@ TEST_F(vfio, del_not_added_enoent)
 /* kvm_vfio_file_del(): CLASS(fd) (fdget()) empty is -EBADF, O_PATH too. */
 TEST_F(vfio, del_ebadf)
 {
-	int opath = open("/dev/null", O_PATH | O_CLOEXEC);
-	__s32 fds[4];
-	size_t i;
-
-	ASSERT_LE(0, opath);
-	fds[0] = -1;
-	fds[1] = INT_MAX;
-	fds[2] = lowest_free_fd();
-	fds[3] = opath;
-	for (i = 0; i < ARRAY_SIZE(fds); i++)
-		EXPECT_ERRNO(EBADF, file_attr(self->dev, KVM_SET_DEVICE_ATTR,
-					      KVM_DEV_VFIO_FILE_DEL, &fds[i]));
-	close(opath);
+	expect_bad_fds_ebadf(_metadata, self->dev, KVM_DEV_VFIO_FILE_DEL);
 }
 
 /*

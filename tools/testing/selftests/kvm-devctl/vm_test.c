@@ -23,27 +23,11 @@ FIXTURE(vm) {
 	int vm;
 };
 
-FIXTURE_VARIANT(vm) {
-	const char *path;
-};
-
-FIXTURE_VARIANT_ADD(vm, kvm_devctl) {
-	.path = KVM_DEVCTL_NODE,
-};
-
-FIXTURE_VARIANT_ADD(vm, kvm) {
-	.path = KVM_NODE,
-};
+NODE_VARIANTS(vm);
 
 FIXTURE_SETUP(vm)
 {
-	self->vm = -1;
-	self->sys = open_node(variant->path);
-	if (kvm_absent(variant->path, self->sys))
-		SKIP(return, "no real KVM in this kernel");
-	ASSERT_LE(0, self->sys) TH_LOG("open %s: %s", variant->path, strerror(errno));
-	self->vm = ioctl(self->sys, KVM_CREATE_VM, 0);
-	ASSERT_LE(0, self->vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	NODE_OPEN_VM(variant->path, self->sys, self->vm);
 }
 
 FIXTURE_TEARDOWN(vm)
