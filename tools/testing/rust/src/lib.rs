@@ -360,6 +360,19 @@ pub fn exit_code(o: Outcome<impl Sized>) -> i32 {
     }
 }
 
+/// Builds a table of `f(x, y)` for every `x` of `xs` and `y` of `ys`, keyed by `(x, y)`: the
+/// expected and the observed answers of a test that tries several requests on several values.
+pub fn grid<X: Copy, Y: Copy, R>(
+    xs: &[X],
+    ys: &[Y],
+    mut f: impl FnMut(X, Y) -> R,
+) -> Vec<((X, Y), R)> {
+    xs.iter()
+        .flat_map(|&x| ys.iter().map(move |&y| (x, y)))
+        .map(|(x, y)| ((x, y), f(x, y)))
+        .collect()
+}
+
 /// A `kvm_device_attr` with no flags.
 pub fn attr(group: u32, attr: u64, addr: u64) -> kvm_device_attr {
     kvm_device_attr {

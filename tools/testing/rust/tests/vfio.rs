@@ -19,8 +19,8 @@ use kvm_bindings::{
     KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE,
 };
 use kvm_devctl_tests::{
-    attr, closed_fd, create_vfio, fails, must, ok, on_each_node, raw_ioctl, GuardedPage, Outcome,
-    Pipe, ToOutcome,
+    attr, closed_fd, create_vfio, fails, grid, must, ok, on_each_node, raw_ioctl, GuardedPage,
+    Outcome, Pipe, ToOutcome,
 };
 use kvm_ioctls::DeviceFd;
 
@@ -233,22 +233,13 @@ fn add_and_del_with_a_bad_addr_are_efault() {
         u64::MAX - 3,
         guard.edge(2),
     ];
-    let mut expected = Vec::new();
-    for a in [ADD, DEL] {
-        for addr in addrs {
-            expected.push(((a, addr), fails(libc::EFAULT)));
-        }
-    }
+    let expected = grid(&[ADD, DEL], &addrs, |_, _| fails(libc::EFAULT));
     on_each_node(expected, |kvm| {
         let vm = must(kvm.create_vm(), "create_vm");
         let dev = create_vfio(&vm).expect("create vfio");
-        let mut r = Vec::new();
-        for a in [ADD, DEL] {
-            for addr in addrs {
-                r.push(((a, addr), set(&dev, &attr(FILE, a, addr))));
-            }
-        }
-        r
+        grid(&[ADD, DEL], &addrs, |a, addr| {
+            set(&dev, &attr(FILE, a, addr))
+        })
     });
 }
 
@@ -258,23 +249,15 @@ fn add_and_del_of_a_fd_that_is_not_open_are_ebadf() {
     // -EBADF. The int32 is passed as an unsigned int: -1 is 0xffffffff, not open.
     // "closed" is the lowest free fd number once the VM and the device are open.
     let fds = ["-1", "closed", "1000000", "i32::MAX", "i32::MIN"];
-    let mut expected = Vec::new();
-    for a in [ADD, DEL] {
-        for fd in fds {
-            expected.push(((a, fd), fails(libc::EBADF)));
-        }
-    }
+    let expected = grid(&[ADD, DEL], &fds, |_, _| fails(libc::EBADF));
     on_each_node(expected, |kvm| {
         let vm = must(kvm.create_vm(), "create_vm");
         let dev = create_vfio(&vm).expect("create vfio");
         let numbers = [-1, closed_fd(), 1_000_000, i32::MAX, i32::MIN];
-        let mut r = Vec::new();
-        for a in [ADD, DEL] {
-            for (name, fd) in fds.iter().zip(numbers) {
-                r.push(((a, *name), set_fd(&dev, FILE, a, fd)));
-            }
-        }
-        r
+        grid(&[ADD, DEL], &fds, |a, name| {
+            let i = fds.iter().position(|&n| n == name).expect("a listed fd");
+            set_fd(&dev, FILE, a, numbers[i])
+        })
     });
 }
 
@@ -380,22 +363,12 @@ fn bad_attribute_pointers_are_efault() {
     let guard = GuardedPage::new();
     let straddling = guard.put_at_edge(&attr_bytes(&attr(FILE, ADD, 0))[..16]);
     let ptrs = [0, guard.fault_addr(), KERNEL_ADDR, straddling];
-    let mut expected = Vec::new();
-    for req in [KVM_SET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR] {
-        for p in ptrs {
-            expected.push(((req, p), fails(libc::EFAULT)));
-        }
-    }
+    let reqs = [KVM_SET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR];
+    let expected = grid(&reqs, &ptrs, |_, _| fails(libc::EFAULT));
     on_each_node(expected, |kvm| {
         let vm = must(kvm.create_vm(), "create_vm");
         let dev = create_vfio(&vm).expect("create vfio");
-        let mut r = Vec::new();
-        for req in [KVM_SET_DEVICE_ATTR, KVM_HAS_DEVICE_ATTR] {
-            for p in ptrs {
-                r.push(((req, p), raw_ioctl(&dev, req, p)));
-            }
-        }
-        r
+        grid(&reqs, &ptrs, |req, p| raw_ioctl(&dev, req, p))
     });
 }
 
