@@ -8,6 +8,7 @@
 //! stateless, as for `/dev/kvm`.
 
 use kernel::{
+    cpu,
     fs::{
         anon_inode,
         file::{
@@ -54,8 +55,11 @@ pub(crate) fn check_extension(cap: usize) -> isize {
     const CHECK_EXTENSION_VM: usize = uapi::KVM_CAP_CHECK_EXTENSION_VM as usize;
     const MAX_VCPUS: usize = uapi::KVM_CAP_MAX_VCPUS as usize;
     const MAX_VCPU_ID: usize = uapi::KVM_CAP_MAX_VCPU_ID as usize;
+    const NR_VCPUS: usize = uapi::KVM_CAP_NR_VCPUS as usize;
     match cap {
         DEVICE_CTRL | CHECK_EXTENSION_VM => 1,
+        // The recommended number of vCPUs, as x86 KVM answers it.
+        NR_VCPUS => (cpu::num_online_cpus() as usize).min(KVM_MAX_VCPUS) as isize,
         MAX_VCPUS => KVM_MAX_VCPUS as isize,
         MAX_VCPU_ID => KVM_MAX_VCPU_IDS as isize,
         _ => 0,
