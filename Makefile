@@ -6,6 +6,7 @@
 #   make                 build the module (FLAVOUR=debug by default)
 #   make run             boot the default kernel and show the module at work
 #   make check           build everything stale, boot the debug kernel, run every suite
+#   make bench           boot the default kernel, benchmark against real KVM (not in check)
 #   make fmt             rustfmt --check with the kernel's .rustfmt.toml
 #   make clippy          build with CLIPPY=1 W=e
 #   make rust-analyzer   write rust-project.json
@@ -22,7 +23,7 @@ export LIBCLANG_PATH := /usr/lib/llvm$(LLVM_SUFFIX)/lib
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(REPO) MO=$(BUILD) LLVM=$(LLVM_SUFFIX)
 
-.PHONY: all modules kernel clean check run fmt clippy rust-analyzer tests toolchain
+.PHONY: all modules kernel clean check run bench fmt clippy rust-analyzer tests toolchain
 
 all: modules
 
@@ -55,6 +56,9 @@ check:
 
 run:
 	$(REPO)/scripts/demo
+
+bench:
+	$(REPO)/scripts/bench
 
 clean:
 	rm -rf $(REPO)/build
