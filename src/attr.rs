@@ -4,15 +4,14 @@
 //!
 //! C: `kvm_device_ioctl_attr()` in [`virt/kvm/kvm_main.c`](srctree/virt/kvm/kvm_main.c).
 //! The structure is copied in once; its `addr` is a user pointer to the attribute's data,
-//! which a device type reads through [`DeviceAttr::reader`].
+//! which a device type reads with the accessors below (C: `get_user()`).
 
 use kernel::{
     kvm::kvm_device_attr,
     prelude::*,
     uaccess::{
         UserPtr,
-        UserSlice,
-        UserSliceReader, //
+        UserSlice, //
     },
 };
 
@@ -45,13 +44,8 @@ impl DeviceAttr {
         self.raw.attr
     }
 
-    /// A reader for `len` bytes of attribute data at `addr`.
-    pub(crate) fn reader(&self, len: usize) -> UserSliceReader {
-        UserSlice::new(UserPtr::from_addr(self.raw.addr as usize), len).reader()
-    }
-
     /// Reads a 32-bit signed value at `addr` (C: `get_user()` of an `int32_t`).
     pub(crate) fn read_i32(&self) -> Result<i32> {
-        self.reader(core::mem::size_of::<i32>()).read::<i32>()
+        UserPtr::from_addr(self.raw.addr as usize).get_user::<i32>()
     }
 }
