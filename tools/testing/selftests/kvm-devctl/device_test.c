@@ -28,9 +28,6 @@
 #include "kselftest_harness.h"
 #include "kvm_devctl_util.h"
 
-/* A value KVM never writes as cd.fd: shows whether cd was copied back. */
-#define SENTINEL 0xdeadbeefU
-
 FIXTURE(device) {
 	int sys;
 	int vm;
@@ -73,7 +70,7 @@ FIXTURE_TEARDOWN(device)
 /* Creates the VM's VFIO device and returns its fd (or -1). */
 static int create_vfio(int vm)
 {
-	struct kvm_create_device cd = { .fd = SENTINEL };
+	struct kvm_create_device cd = { .fd = FD_SENTINEL };
 
 	if (create_device(vm, KVM_DEV_TYPE_VFIO, 0, &cd))
 		return -1;
@@ -93,7 +90,7 @@ static bool x86_supported(__u32 type)
  */
 TEST_F(device, create_vfio)
 {
-	struct kvm_create_device cd = { .fd = SENTINEL };
+	struct kvm_create_device cd = { .fd = FD_SENTINEL };
 	int expect = lowest_free_fd();
 	char buf[128];
 
@@ -115,14 +112,14 @@ TEST_F(device, create_vfio)
  */
 TEST_F(device, create_test_flag)
 {
-	struct kvm_create_device cd = { .fd = SENTINEL };
+	struct kvm_create_device cd = { .fd = FD_SENTINEL };
 	int before = count_fds();
 	int free_fd = lowest_free_fd();
 	int fd;
 
 	EXPECT_RET(0, create_device(self->vm, KVM_DEV_TYPE_VFIO,
 				    KVM_CREATE_DEVICE_TEST, &cd));
-	EXPECT_EQ(SENTINEL, cd.fd);
+	EXPECT_EQ(FD_SENTINEL, cd.fd);
 	EXPECT_EQ(KVM_DEV_TYPE_VFIO, cd.type);
 	EXPECT_EQ(KVM_CREATE_DEVICE_TEST, cd.flags);
 	EXPECT_EQ(before, count_fds());
@@ -135,7 +132,7 @@ TEST_F(device, create_test_flag)
 /* kvm_ioctl_create_device(): an empty table slot is -ENODEV, TEST or not. */
 TEST_F(device, test_unknown_type)
 {
-	struct kvm_create_device cd = { .fd = SENTINEL };
+	struct kvm_create_device cd = { .fd = FD_SENTINEL };
 	static const __u32 types[] = {
 		0, KVM_DEV_TYPE_FSL_MPIC_20, KVM_DEV_TYPE_XICS,
 		KVM_DEV_TYPE_ARM_VGIC_V2, KVM_DEV_TYPE_MAX - 1, KVM_DEV_TYPE_MAX,
@@ -148,7 +145,7 @@ TEST_F(device, test_unknown_type)
 
 		EXPECT_EQ(-1, s.ret) TH_LOG("type %u", types[i]);
 		EXPECT_STREQ("ENODEV", errno_name(s.err)) TH_LOG("type %u", types[i]);
-		EXPECT_EQ(SENTINEL, cd.fd);
+		EXPECT_EQ(FD_SENTINEL, cd.fd);
 	}
 }
 
@@ -164,14 +161,14 @@ TEST_F(device, table_types)
 
 	for (type = 0; type < KVM_DEV_TYPE_MAX + 4; type++) {
 		for (flags = 0; flags <= KVM_CREATE_DEVICE_TEST; flags++) {
-			struct kvm_create_device cd = { .fd = SENTINEL };
+			struct kvm_create_device cd = { .fd = FD_SENTINEL };
 			struct sysret s = SYS(create_device(self->vm, type, flags, &cd));
 
 			if (x86_supported(type)) {
 				EXPECT_EQ(0, s.ret) TH_LOG("type %u flags %u: %s",
 							   type, flags, errno_name(s.err));
 				if (flags) {
-					EXPECT_EQ(SENTINEL, cd.fd);
+					EXPECT_EQ(FD_SENTINEL, cd.fd);
 				} else {
 					EXPECT_EQ(0, close(cd.fd));
 				}
@@ -179,7 +176,7 @@ TEST_F(device, table_types)
 				EXPECT_EQ(-1, s.ret) TH_LOG("type %u flags %u", type, flags);
 				EXPECT_STREQ("ENODEV", errno_name(s.err))
 					TH_LOG("type %u flags %u", type, flags);
-				EXPECT_EQ(SENTINEL, cd.fd);
+				EXPECT_EQ(FD_SENTINEL, cd.fd);
 			}
 		}
 	}
@@ -194,13 +191,13 @@ static unsigned int not_enodev(struct __test_metadata *_metadata, int vm,
 	__u32 flags;
 
 	for (flags = 0; flags <= KVM_CREATE_DEVICE_TEST; flags++) {
-		struct kvm_create_device cd = { .fd = SENTINEL };
+		struct kvm_create_device cd = { .fd = FD_SENTINEL };
 		struct sysret s = SYS(create_device(vm, type, flags, &cd));
 
-		if (s.ret != -1 || s.err != ENODEV || cd.fd != SENTINEL) {
+		if (s.ret != -1 || s.err != ENODEV || cd.fd != FD_SENTINEL) {
 			TH_LOG("type %#x flags %u: %ld %s", type, flags, s.ret,
 			       errno_name(s.err));
-			if (s.ret == 0 && cd.fd != SENTINEL)
+			if (s.ret == 0 && cd.fd != FD_SENTINEL)
 				close(cd.fd);
 			bad++;
 		}
@@ -246,26 +243,26 @@ TEST_F(device, unknown_flag_bits)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(creating); i++) {
-		struct kvm_create_device cd = { .fd = SENTINEL };
+		struct kvm_create_device cd = { .fd = FD_SENTINEL };
 		char buf[128];
 
 		EXPECT_RET(0, create_device(self->vm, KVM_DEV_TYPE_VFIO,
 					    creating[i], &cd));
-		EXPECT_NE(SENTINEL, cd.fd);
+		EXPECT_NE(FD_SENTINEL, cd.fd);
 		EXPECT_EQ(creating[i], cd.flags);
 		EXPECT_STREQ("anon_inode:kvm-vfio", fd_name(cd.fd, buf, sizeof(buf)));
 		EXPECT_EQ(0, close(cd.fd));
 	}
 	for (i = 0; i < ARRAY_SIZE(testing); i++) {
-		struct kvm_create_device cd = { .fd = SENTINEL };
+		struct kvm_create_device cd = { .fd = FD_SENTINEL };
 
 		EXPECT_RET(0, create_device(self->vm, KVM_DEV_TYPE_VFIO,
 					    testing[i], &cd));
-		EXPECT_EQ(SENTINEL, cd.fd);
+		EXPECT_EQ(FD_SENTINEL, cd.fd);
 	}
 	/* Unknown type with junk flags: still the type check. */
 	{
-		struct kvm_create_device cd = { .fd = SENTINEL };
+		struct kvm_create_device cd = { .fd = FD_SENTINEL };
 
 		EXPECT_ERRNO(ENODEV, create_device(self->vm, 99, 0xfffffffeU, &cd));
 	}
@@ -291,38 +288,19 @@ TEST_F(device, bad_pointer_efault)
 	/* type and fd readable, flags beyond the end of the mapping. */
 	straddle = (void *)(page + psz - 8);
 	straddle->type = KVM_DEV_TYPE_VFIO;
-	straddle->fd = SENTINEL;
+	straddle->fd = FD_SENTINEL;
 
 	EXPECT_ERRNO(EFAULT, ioctl(self->vm, KVM_CREATE_DEVICE, NULL));
 	EXPECT_ERRNO(EFAULT, ioctl(self->vm, KVM_CREATE_DEVICE, unmapped));
 	EXPECT_ERRNO(EFAULT, ioctl(self->vm, KVM_CREATE_DEVICE, straddle));
 	EXPECT_ERRNO(EFAULT, ioctl(self->vm, KVM_CREATE_DEVICE, 0xffff800000000000UL));
-	EXPECT_EQ(SENTINEL, straddle->fd);
+	EXPECT_EQ(FD_SENTINEL, straddle->fd);
 	EXPECT_EQ(before, count_fds());
 	EXPECT_EQ(free_fd, lowest_free_fd());
 	fd = create_vfio(self->vm);
 	EXPECT_LE(0, fd);
 	close(fd);
 	munmap(page, psz);
-}
-
-/* Maps a read-only page holding a struct kvm_create_device. */
-static struct kvm_create_device *readonly_cd(__u32 type, __u32 flags)
-{
-	struct kvm_create_device *cd;
-
-	cd = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (cd == MAP_FAILED)
-		return NULL;
-	cd->type = type;
-	cd->fd = SENTINEL;
-	cd->flags = flags;
-	if (mprotect(cd, getpagesize(), PROT_READ)) {
-		munmap(cd, getpagesize());
-		return NULL;
-	}
-	return cd;
 }
 
 /*
@@ -340,7 +318,7 @@ TEST_F(device, readonly_struct_test_flag)
 
 	ASSERT_NE(NULL, cd);
 	EXPECT_ERRNO(EFAULT, ioctl(self->vm, KVM_CREATE_DEVICE, cd));
-	EXPECT_EQ(SENTINEL, cd->fd);
+	EXPECT_EQ(FD_SENTINEL, cd->fd);
 	EXPECT_EQ(before, count_fds());
 	fd = create_vfio(self->vm);
 	EXPECT_LE(0, fd);
@@ -383,13 +361,13 @@ TEST_F(device, readonly_struct_efault_after_create)
 	struct kvm_create_device *cd = readonly_cd(KVM_DEV_TYPE_VFIO, 0);
 	int before = count_fds();
 	int orphan = lowest_free_fd();
-	struct kvm_create_device cd2 = { .fd = SENTINEL };
+	struct kvm_create_device cd2 = { .fd = FD_SENTINEL };
 	char buf[128];
 	int fd;
 
 	ASSERT_NE(NULL, cd);
 	EXPECT_ERRNO(EFAULT, ioctl(self->vm, KVM_CREATE_DEVICE, cd));
-	EXPECT_EQ(SENTINEL, cd->fd);
+	EXPECT_EQ(FD_SENTINEL, cd->fd);
 	if (!variant->orphan_on_efault) {
 		EXPECT_EQ(before, count_fds());
 		EXPECT_FALSE(fd_is_open(orphan));
@@ -696,18 +674,18 @@ TEST_F(device, close_races_has_attr)
  */
 TEST_F(device, one_vfio_per_vm)
 {
-	struct kvm_create_device cd = { .fd = SENTINEL };
+	struct kvm_create_device cd = { .fd = FD_SENTINEL };
 	int dev = create_vfio(self->vm);
 	int before, dev2;
 
 	ASSERT_LE(0, dev);
 	before = count_fds();
 	EXPECT_ERRNO(EBUSY, create_device(self->vm, KVM_DEV_TYPE_VFIO, 0, &cd));
-	EXPECT_EQ(SENTINEL, cd.fd);
+	EXPECT_EQ(FD_SENTINEL, cd.fd);
 	EXPECT_EQ(before, count_fds());
 	EXPECT_RET(0, create_device(self->vm, KVM_DEV_TYPE_VFIO,
 				    KVM_CREATE_DEVICE_TEST, &cd));
-	EXPECT_EQ(SENTINEL, cd.fd);
+	EXPECT_EQ(FD_SENTINEL, cd.fd);
 	EXPECT_EQ(0, close(dev));
 	dev2 = create_vfio(self->vm);
 	EXPECT_EQ(dev, dev2);
@@ -721,7 +699,7 @@ TEST_F(device, one_vfio_per_vm)
  */
 TEST_F(device, release_on_last_reference)
 {
-	struct kvm_create_device cd = { .fd = SENTINEL };
+	struct kvm_create_device cd = { .fd = FD_SENTINEL };
 	int dev = create_vfio(self->vm);
 	int dup_fd, dev2;
 	pid_t pid;
@@ -792,10 +770,10 @@ TEST(same_answer_on_both_nodes)
 			char name[2][128];
 
 			for (n = 0; n < 2; n++) {
-				cd[n] = (struct kvm_create_device){ .fd = SENTINEL };
+				cd[n] = (struct kvm_create_device){ .fd = FD_SENTINEL };
 				s[n] = SYS(create_device(vm[n], type, flags, &cd[n]));
 				name[n][0] = 0;
-				if (s[n].ret == 0 && cd[n].fd != SENTINEL) {
+				if (s[n].ret == 0 && cd[n].fd != FD_SENTINEL) {
 					fd_name(cd[n].fd, name[n], sizeof(name[n]));
 					close(cd[n].fd);
 				}
@@ -803,7 +781,7 @@ TEST(same_answer_on_both_nodes)
 			EXPECT_EQ(s[0].ret, s[1].ret) TH_LOG("type %u flags %u", type, flags);
 			EXPECT_STREQ(errno_name(s[0].err), errno_name(s[1].err))
 				TH_LOG("type %u flags %u", type, flags);
-			EXPECT_EQ(cd[0].fd == SENTINEL, cd[1].fd == SENTINEL)
+			EXPECT_EQ(cd[0].fd == FD_SENTINEL, cd[1].fd == FD_SENTINEL)
 				TH_LOG("type %u flags %u", type, flags);
 			EXPECT_STREQ(name[0], name[1]) TH_LOG("type %u flags %u", type, flags);
 		}

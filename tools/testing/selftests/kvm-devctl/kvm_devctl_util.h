@@ -118,6 +118,30 @@ static inline const char *errno_name(int err)
 #define EXPECT_RET(_val, _expr) __EXPECT_RET(_val, _expr, 0)
 #define ASSERT_RET(_val, _expr) __EXPECT_RET(_val, _expr, 1)
 
+/* A value KVM never writes as cd.fd: shows whether cd was copied back. */
+#define FD_SENTINEL 0xdeadbeefU
+
+/*
+ * Maps a read-only page holding a struct kvm_create_device with fd set to
+ * FD_SENTINEL, so that KVM_CREATE_DEVICE cannot copy it back. NULL on
+ * failure; munmap() it with getpagesize().
+ */
+static inline struct kvm_create_device *readonly_cd(__u32 type, __u32 flags)
+{
+	struct kvm_create_device *cd;
+
+	cd = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (cd == MAP_FAILED)
+		return NULL;
+	*cd = (struct kvm_create_device){ .type = type, .fd = FD_SENTINEL, .flags = flags };
+	if (mprotect(cd, getpagesize(), PROT_READ)) {
+		munmap(cd, getpagesize());
+		return NULL;
+	}
+	return cd;
+}
+
 /* Opens a node as KVM clients do. */
 static inline int open_node(const char *path)
 {

@@ -35,9 +35,6 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
-/* Never written by KVM as cd.fd: shows whether the struct was copied back. */
-#define T_SENTINEL 0xdeadbeefU
-
 enum t_kind {
 	T_NUM,	/* the return value is a number */
 	T_FD,	/* the return value is a new fd: printed as "fd" */
@@ -105,14 +102,14 @@ static void t_fd_delta(int before, const char *what)
  */
 static int t_create(int vm, __u32 type, __u32 flags, const char *what)
 {
-	struct kvm_create_device cd = { .type = type, .fd = T_SENTINEL, .flags = flags };
+	struct kvm_create_device cd = { .type = type, .fd = FD_SENTINEL, .flags = flags };
 	long r;
 
 	r = T_CALL(T_NUM, ioctl(vm, KVM_CREATE_DEVICE, &cd),
 		   "%s: KVM_CREATE_DEVICE type=%#x flags=%#x", what, type, flags);
-	t_note(cd.fd == T_SENTINEL ? "unchanged" : "written",
+	t_note(cd.fd == FD_SENTINEL ? "unchanged" : "written",
 	       "%s: KVM_CREATE_DEVICE type=%#x flags=%#x cd.fd", what, type, flags);
-	if (r == 0 && cd.fd != T_SENTINEL)
+	if (r == 0 && cd.fd != FD_SENTINEL)
 		return cd.fd;
 	return -1;
 }
@@ -159,20 +156,6 @@ static void t_file_ops(int fd, const char *what)
 	       "%s: mmap PROT_READ MAP_PRIVATE", what);
 	T_CALL(T_NUM, mmap(NULL, psz, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0) ==
 	       MAP_FAILED ? -1 : 0, "%s: mmap PROT_READ|PROT_EXEC MAP_SHARED", what);
-}
-
-/* Maps a read-only page holding a struct kvm_create_device. */
-static struct kvm_create_device *t_readonly_cd(__u32 type, __u32 flags)
-{
-	struct kvm_create_device *cd;
-
-	cd = mmap(NULL, getpagesize(), PROT_READ | PROT_WRITE,
-		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (cd == MAP_FAILED)
-		return NULL;
-	*cd = (struct kvm_create_device){ .type = type, .fd = T_SENTINEL, .flags = flags };
-	mprotect(cd, getpagesize(), PROT_READ);
-	return cd;
 }
 
 static void t_system(int sys)
@@ -248,13 +231,13 @@ static void t_create_cases(int sys)
 	       "create: KVM_CREATE_DEVICE unmapped");
 	t_fd_delta(before, "create: after NULL and unmapped");
 
-	ro = t_readonly_cd(KVM_DEV_TYPE_VFIO, KVM_CREATE_DEVICE_TEST);
+	ro = readonly_cd(KVM_DEV_TYPE_VFIO, KVM_CREATE_DEVICE_TEST);
 	T_CALL(T_NUM, ioctl(vm, KVM_CREATE_DEVICE, ro),
 	       "create: KVM_CREATE_DEVICE read-only VFIO TEST");
-	t_note(ro && ro->fd == T_SENTINEL ? "unchanged" : "written",
+	t_note(ro && ro->fd == FD_SENTINEL ? "unchanged" : "written",
 	       "create: read-only VFIO TEST cd.fd");
 	t_fd_delta(before, "create: after read-only TEST");
-	ro = t_readonly_cd(99, 0);
+	ro = readonly_cd(99, 0);
 	T_CALL(T_NUM, ioctl(vm, KVM_CREATE_DEVICE, ro),
 	       "create: KVM_CREATE_DEVICE read-only type 99");
 
@@ -268,7 +251,7 @@ static void t_create_cases(int sys)
 	/* Read-only struct without TEST: created, fd installed, copy back fails. */
 	before = count_fds();
 	orphan = lowest_free_fd();
-	ro = t_readonly_cd(KVM_DEV_TYPE_VFIO, 0);
+	ro = readonly_cd(KVM_DEV_TYPE_VFIO, 0);
 	T_CALL(T_NUM, ioctl(vm, KVM_CREATE_DEVICE, ro),
 	       "create: KVM_CREATE_DEVICE read-only VFIO");
 	t_fd_delta(before, "create: after read-only VFIO");
