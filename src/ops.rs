@@ -138,18 +138,13 @@ pub(crate) trait DeviceType: Sized + Send + Sync + 'static {
 /// Creates a device of one type: [`crate::device::create::<T>`], type-erased.
 pub(crate) type CreateFn = fn(&Arc<Vm>, CreateRequest) -> Result;
 
-/// A registered device type (C: the `kvm_device_ops` pointer in the table).
-#[derive(Clone, Copy)]
-pub(crate) struct DeviceOps {
-    /// The type's name, for diagnostics and tools.
-    pub(crate) name: &'static CStr,
-    /// Creates a device of this type.
-    pub(crate) create: CreateFn,
-}
-
 /// The table of device types, indexed by `KVM_DEV_TYPE_*` (C: `kvm_device_ops_table`).
+///
+/// A slot holds the creation of its type, monomorphised: the type's other operations are
+/// reached through the device's file, so the table needs nothing else. It is built when the
+/// module loads and dies with it, so there is no `kvm_unregister_device_ops()`.
 pub(crate) struct Registry {
-    table: [Option<DeviceOps>; DEVICE_TYPE_MAX],
+    table: [Option<CreateFn>; DEVICE_TYPE_MAX],
 }
 
 impl Registry {
@@ -170,24 +165,14 @@ impl Registry {
         if slot.is_some() {
             return Err(EEXIST);
         }
-        *slot = Some(DeviceOps {
-            name: T::NAME,
-            create: crate::device::create::<T>,
-        });
+        *slot = Some(crate::device::create::<T>);
         Ok(())
-    }
-
-    /// Removes device type `ty` (C: `kvm_unregister_device_ops()`).
-    pub(crate) fn unregister(&mut self, ty: u32) {
-        if let Some(slot) = self.table.get_mut(ty as usize) {
-            *slot = None;
-        }
     }
 
     /// Looks up the type `ty` that user space asked for, clamping the index under
     /// speculation as `array_index_nospec()` does.
-    pub(crate) fn get(&self, ty: u32) -> Option<&DeviceOps> {
-        nospec::get(&self.table, ty as usize)?.as_ref()
+    pub(crate) fn get(&self, ty: u32) -> Option<CreateFn> {
+        *nospec::get(&self.table, ty as usize)?
     }
 }
 
@@ -205,10 +190,11 @@ mod tests {
         assert_eq!(r.register::<Vfio>(4), Err(EEXIST));
         assert_eq!(r.register::<Vfio>(DEVICE_TYPE_MAX as u32), Err(ENOSPC));
         assert_eq!(r.register::<Vfio>(u32::MAX), Err(ENOSPC));
-        assert_eq!(r.get(4).map(|o| o.name), Some(c"kvm-vfio"));
-        r.unregister(4);
-        assert!(r.get(4).is_none());
-        r.unregister(u32::MAX);
+        let create = r.get(4).expect("type 4 is registered");
+        assert!(core::ptr::fn_addr_eq(
+            create,
+            crate::device::create::<Vfio> as CreateFn
+        ));
     }
 
     #[test]

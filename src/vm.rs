@@ -121,7 +121,7 @@ impl Vm {
         let (mut reader, mut writer) =
             UserSlice::new(UserPtr::from_addr(arg), size).reader_writer();
         let cd = reader.read::<kvm_create_device>()?;
-        let ops = *crate::registry().get(cd.type_).ok_or(ENODEV)?;
+        let create = crate::registry().get(cd.type_).ok_or(ENODEV)?;
         // Unknown flag bits are ignored, as in C.
         if cd.flags & uapi::KVM_CREATE_DEVICE_TEST != 0 {
             // C copies the structure back even for a test, so a read-only one faults.
@@ -130,7 +130,7 @@ impl Vm {
         }
         let reservation = FileDescriptorReservation::get_unused_fd_flags(flags::O_CLOEXEC)?;
         let vm: Arc<Vm> = this.into();
-        (ops.create)(
+        create(
             &vm,
             CreateRequest {
                 cd,
