@@ -39,6 +39,10 @@ use kernel::{
 use crate::{
     attr::DeviceAttr,
     ops::DeviceType,
+    stats::{
+        Live,
+        DEVICES, //
+    },
     vm::{
         Vm,
         VmInner, //
@@ -51,6 +55,8 @@ pub(crate) struct Device<T: DeviceType> {
     /// The type's per-device state (C: `dev->private`).
     #[pin]
     state: T,
+    /// Counts the device in `/sys/kernel/debug/kvm-devctl/objects`.
+    _live: Live,
 }
 
 /// A device as its VM's device list sees it, whatever its type.
@@ -103,6 +109,7 @@ pub(crate) fn create<T: DeviceType>(vm: &Arc<Vm>, req: CreateRequest) -> Result 
         let dev = Arc::pin_init(
             try_pin_init!(Device::<T> {
                 state <- T::create(locked, cd.type_),
+                _live: Live::new(&DEVICES),
             }),
             GFP_KERNEL_ACCOUNT,
         )?;

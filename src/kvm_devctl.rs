@@ -21,7 +21,8 @@
 //!
 //! One concept per file: [`system`] is `/dev/kvm-devctl`, [`vm`] a VM, [`vcpu`] a vCPU,
 //! [`device`] a device and its file, [`ops`] the per-type operations and the registry of
-//! types, [`attr`] a device attribute, [`devices`] the device types.
+//! types, [`attr`] a device attribute, [`devices`] the device types, [`stats`] the counts of
+//! live objects that tests read.
 
 #![crate_name = "kvm_devctl"]
 
@@ -38,6 +39,7 @@ mod attr;
 mod device;
 mod devices;
 mod ops;
+mod stats;
 mod system;
 mod vcpu;
 mod vm;
@@ -70,6 +72,8 @@ pub(crate) fn registry() -> &'static ops::Registry {
 struct KvmDevctlModule {
     #[pin]
     _system: MiscDeviceRegistration<system::System>,
+    #[pin]
+    _debugfs: stats::Debugfs,
 }
 
 impl kernel::InPlaceModule for KvmDevctlModule {
@@ -84,6 +88,7 @@ impl kernel::InPlaceModule for KvmDevctlModule {
                 REGISTRY.populate(registry);
                 MiscDeviceRegistration::register(MiscDeviceOptions { name })
             },
+            _debugfs <- stats::Debugfs::new(),
         })
     }
 }

@@ -35,7 +35,13 @@ use kernel::{
     sync::Arc,
 };
 
-use crate::vm::Vm;
+use crate::{
+    stats::{
+        Live,
+        VCPUS, //
+    },
+    vm::Vm,
+};
 
 /// The most vCPUs a VM can have (C: `KVM_MAX_VCPUS`, `CONFIG_KVM_MAX_NR_VCPUS` on x86).
 pub(crate) const KVM_MAX_VCPUS: usize = 1024;
@@ -52,6 +58,8 @@ pub(crate) struct Vcpu {
     run: Page,
     /// The PIO data page (C: `vcpu->arch.pio_data`).
     pio: Page,
+    /// Counts the vCPU in `/sys/kernel/debug/kvm-devctl/objects`.
+    _live: Live,
 }
 
 impl Vcpu {
@@ -80,6 +88,7 @@ impl Vcpu {
                 id,
                 run: Page::alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO)?,
                 pio: Page::alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO)?,
+                _live: Live::new(&VCPUS),
             },
             GFP_KERNEL_ACCOUNT,
         )?;

@@ -50,6 +50,10 @@ use crate::{
         VmDevice, //
     },
     ops::DeviceType,
+    stats::{
+        Live,
+        VMS, //
+    },
     system,
     vcpu::Vcpu,
 };
@@ -64,6 +68,8 @@ pub(crate) struct Vm {
     /// The state that C protects with `kvm->lock`.
     #[pin]
     inner: Mutex<VmInner>,
+    /// Counts the VM in `/sys/kernel/debug/kvm-devctl/objects`.
+    _live: Live,
 }
 
 /// The state of a [`Vm`] under its lock.
@@ -96,6 +102,7 @@ impl Vm {
                     devices: KVec::new(),
                     vcpus: KVec::new(),
                 }, "Vm::inner"),
+                _live: Live::new(&VMS),
             }),
             GFP_KERNEL_ACCOUNT,
         )

@@ -314,4 +314,79 @@ static inline struct sysret child_ioctl(int fd, unsigned long req,
 	ASSERT_LE(0, vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));	\
 } while (0)
 
+/*
+ * The module's counts of live objects (src/stats.rs), for leak checks:
+ * every VM, vCPU and device that exists, whoever holds it.
+ */
+#define KVM_DEVCTL_OBJECTS "/sys/kernel/debug/kvm-devctl/objects"
+
+struct objects {
+	long vms;
+	long vcpus;
+	long devices;
+};
+
+/* Reads the counts; 0, or -1 with errno (ENOENT without debugfs). */
+static inline int objects_read(struct objects *o)
+{
+	FILE *f = fopen(KVM_DEVCTL_OBJECTS, "re");
+	char name[16];
+	long v;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	*o = (struct objects){ -1, -1, -1 };
+	while (fscanf(f, "%15s %ld", name, &v) == 2) {
+		if (!strcmp(name, "vms"))
+			o->vms = v, n++;
+		else if (!strcmp(name, "vcpus"))
+			o->vcpus = v, n++;
+		else if (!strcmp(name, "devices"))
+			o->devices = v, n++;
+	}
+	fclose(f);
+	if (n != 3) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+static inline bool objects_equal(const struct objects *a, const struct objects *b)
+{
+	return a->vms == b->vms && a->vcpus == b->vcpus && a->devices == b->devices;
+}
+
+/* "vms 1 vcpus 0 devices 2", for messages. */
+static inline const char *objects_str(const struct objects *o, char *buf, size_t size)
+{
+	snprintf(buf, size, "vms %ld vcpus %ld devices %ld", o->vms, o->vcpus, o->devices);
+	return buf;
+}
+
+/*
+ * The device types a node offers, found by probing every type number below
+ * limit with KVM_CREATE_DEVICE_TEST: a new type in the module joins every
+ * test that uses this without the test changing. Returns how many were
+ * stored in types (at most max), or -1 with errno.
+ */
+static inline int supported_types(int vm, __u32 limit, __u32 *types, int max)
+{
+	int n = 0;
+	__u32 t;
+
+	for (t = 0; t < limit && n < max; t++) {
+		struct kvm_create_device cd = {
+			.type = t, .flags = KVM_CREATE_DEVICE_TEST,
+		};
+
+		if (!ioctl(vm, KVM_CREATE_DEVICE, &cd))
+			types[n++] = t;
+		else if (errno != ENODEV)
+			return -1;
+	}
+	return n;
+}
+
 #endif /* KVM_DEVCTL_UTIL_H */
