@@ -7,6 +7,9 @@
 #   make run             boot the default kernel and show the module at work
 #   make check           build everything stale, boot the debug kernel, run every suite
 #   make bench           boot the default kernel, benchmark against real KVM (not in check)
+#   make stress          race stress on the debug kernel (DURATION=seconds, default 600)
+#   make fuzz            ioctl fuzzer on the debug kernel (DURATION=seconds, SEED=n)
+#   make golden          take the VGIC transcripts from real arm64 KVM (QEMU aarch64)
 #   make fmt             rustfmt --check with the kernel's .rustfmt.toml
 #   make clippy          build with CLIPPY=1 W=e
 #   make rust-analyzer   write rust-project.json
@@ -23,7 +26,8 @@ export LIBCLANG_PATH := /usr/lib/llvm$(LLVM_SUFFIX)/lib
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(REPO) MO=$(BUILD) LLVM=$(LLVM_SUFFIX)
 
-.PHONY: all modules kernel clean check run bench fmt clippy rust-analyzer tests toolchain
+.PHONY: all modules kernel clean check run bench stress fuzz golden fmt clippy rust-analyzer tests \
+	toolchain
 
 all: modules
 
@@ -64,6 +68,16 @@ run:
 
 bench:
 	$(REPO)/scripts/bench
+
+DURATION ?= 600
+stress:
+	$(REPO)/scripts/stress --duration $(DURATION)
+
+fuzz:
+	$(REPO)/scripts/fuzz --duration $(DURATION) $(if $(SEED),--seed $(SEED))
+
+golden:
+	$(REPO)/scripts/golden
 
 clean:
 	rm -rf $(REPO)/build
