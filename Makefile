@@ -12,6 +12,7 @@
 #   make golden          take the VGIC transcripts from real arm64 KVM (QEMU aarch64)
 #   make fmt             rustfmt --check with the kernel's .rustfmt.toml
 #   make clippy          build with CLIPPY=1 W=e
+#   make uapi-check      compare <linux/kvm_arm_vgic.h> (rust/ patch 11) with arm64's values
 #   make rust-analyzer   write rust-project.json
 #   make kernel          build (or refresh) the cached kernel for FLAVOUR
 #   make clean
@@ -26,8 +27,8 @@ export LIBCLANG_PATH := /usr/lib/llvm$(LLVM_SUFFIX)/lib
 
 KMAKE = $(MAKE) -C $(KDIR) M=$(REPO) MO=$(BUILD) LLVM=$(LLVM_SUFFIX)
 
-.PHONY: all modules kernel clean check run bench stress fuzz golden fmt clippy rust-analyzer tests \
-	toolchain
+.PHONY: all modules kernel clean check run bench stress fuzz golden fmt clippy uapi-check rust-analyzer \
+	tests toolchain
 
 all: modules
 
@@ -53,6 +54,9 @@ clippy: kernel
 fmt: kernel
 	rustfmt --check --edition 2021 --config-path $(KSRC)/.rustfmt.toml \
 		$$(git -C $(REPO) ls-files '*.rs' | sed 's|^|$(REPO)/|')
+
+uapi-check: kernel
+	$(REPO)/scripts/check-uapi $(KDIR)
 
 rust-analyzer: kernel
 	+$(KMAKE) rust-analyzer
