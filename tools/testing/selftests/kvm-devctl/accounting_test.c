@@ -59,18 +59,6 @@
 #define __noinline __attribute__((__noinline__))
 #endif
 
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
 static int cg_write(const char *cg, const char *file, const char *s)
 {
 	char path[256];

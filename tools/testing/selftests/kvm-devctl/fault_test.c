@@ -972,18 +972,6 @@ static int knob_read(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-static int knob_write(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, value, strlen(value));
-	close(fd);
-	return n == (ssize_t)strlen(value) ? 0 : -1;
-}
-
 FIXTURE_SETUP(fault)
 {
 	struct objects o;
@@ -1000,7 +988,7 @@ FIXTURE_SETUP(fault)
 		ASSERT_EQ(0, knob_read(path, self->old[i], sizeof(self->old[i])))
 			TH_LOG("%s: %s", path, strerror(errno));
 		self->saved = i + 1;
-		ASSERT_EQ(0, knob_write(path, knobs[i].value))
+		ASSERT_EQ(0, write_file(path, knobs[i].value))
 			TH_LOG("%s: %s", path, strerror(errno));
 	}
 	fail_nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
@@ -1019,7 +1007,7 @@ FIXTURE_TEARDOWN_PARENT(fault)
 
 	for (i = 0; i < self->saved; i++) {
 		snprintf(path, sizeof(path), DEBUGFS "%s", knobs[i].path);
-		EXPECT_EQ(0, knob_write(path, self->old[i])) TH_LOG("restoring %s", path);
+		EXPECT_EQ(0, write_file(path, self->old[i])) TH_LOG("restoring %s", path);
 	}
 }
 

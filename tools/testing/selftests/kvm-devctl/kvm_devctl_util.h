@@ -365,6 +365,50 @@ static inline const char *objects_str(const struct objects *o, char *buf, size_t
 	return buf;
 }
 
+/* Writes the string s to the file at path (a sysfs or debugfs knob, /dev/kmsg): 0 or -1. */
+static inline int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* Where real KVM creates one "<pid>-<fd>" directory per live VM. */
+#define KVM_DEBUGFS "/sys/kernel/debug/kvm"
+
+/* Number of live VMs of real KVM: its per-VM debugfs directories, or -1. */
+static inline long kvm_debugfs_vms(void)
+{
+	DIR *d = opendir(KVM_DEBUGFS);
+	struct dirent *e;
+	long n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && strchr(e->d_name, '-'))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * The live objects behind a node: the module's counts, or for real KVM its
+ * VMs (vCPUs and devices are not visible there: -1, which compares equal).
+ */
+static inline int live_objects(const char *path, struct objects *o)
+{
+	if (!strcmp(path, KVM_DEVCTL_NODE))
+		return objects_read(o);
+	*o = (struct objects){ .vms = kvm_debugfs_vms(), .vcpus = -1, .devices = -1 };
+	return o->vms < 0 ? -1 : 0;
+}
+
 /*
  * The device types a node offers, found by probing every type number below
  * limit with KVM_CREATE_DEVICE_TEST: a new type in the module joins every

@@ -45,31 +45,6 @@
 /* nobody:nogroup */
 #define NOBODY 65534
 
-/* Number of live VMs of real KVM: its per-VM debugfs directories. */
-static long kvm_debugfs_vms(void)
-{
-	DIR *d = opendir("/sys/kernel/debug/kvm");
-	struct dirent *e;
-	long n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && strchr(e->d_name, '-'))
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* The node's live objects; for real KVM only its VMs are visible. */
-static int live_objects(const char *path, struct objects *o)
-{
-	if (!strcmp(path, KVM_DEVCTL_NODE))
-		return objects_read(o);
-	*o = (struct objects){ .vms = kvm_debugfs_vms(), .vcpus = -1, .devices = -1 };
-	return o->vms < 0 ? -1 : 0;
-}
-
 static const char *const nodes[] = { KVM_DEVCTL_NODE, KVM_NODE };
 
 /*

@@ -29,37 +29,6 @@
 #include "kselftest_harness.h"
 #include "kvm_devctl_util.h"
 
-/* Where real KVM creates one "<pid>-<fd>" directory per live VM. */
-#define KVM_DEBUGFS "/sys/kernel/debug/kvm"
-
-/* Number of live VMs of real KVM: its per-VM debugfs directories. */
-static long kvm_debugfs_vms(void)
-{
-	DIR *d = opendir(KVM_DEBUGFS);
-	struct dirent *e;
-	long n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && strchr(e->d_name, '-'))
-			n++;
-	closedir(d);
-	return n;
-}
-
-/*
- * The live objects behind a node: the module's counts, or for real KVM its
- * VMs (vCPUs and devices are not visible there: -1, which compares equal).
- */
-static int live_objects(const char *path, struct objects *o)
-{
-	if (!strcmp(path, KVM_DEVCTL_NODE))
-		return objects_read(o);
-	*o = (struct objects){ .vms = kvm_debugfs_vms(), .vcpus = -1, .devices = -1 };
-	return o->vms < 0 ? -1 : 0;
-}
-
 static bool is_module(const char *path)
 {
 	return !strcmp(path, KVM_DEVCTL_NODE);
@@ -308,18 +277,6 @@ static const char *const fault_files[] = {
  */
 static const char *const fault_values[] = { "N", "0", "0", "0" };
 
-static int write_str(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
 static int read_str(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -540,7 +497,7 @@ TEST_F_TIMEOUT(regress, error_path_null_destroy, 120)
 	for (i = 0; i < ARRAY_SIZE(fault_files); i++) {
 		ASSERT_EQ(0, read_str(fault_files[i], saved[i], sizeof(saved[i])))
 			TH_LOG("%s: %s", fault_files[i], strerror(errno));
-		ASSERT_EQ(0, write_str(fault_files[i], fault_values[i]));
+		ASSERT_EQ(0, write_file(fault_files[i], fault_values[i]));
 	}
 	/*
 	 * Several sweeps: a fault point that exists only in some runs (an
@@ -553,7 +510,7 @@ TEST_F_TIMEOUT(regress, error_path_null_destroy, 120)
 			break;
 	}
 	for (i = 0; i < ARRAY_SIZE(fault_files); i++)
-		EXPECT_EQ(0, write_str(fault_files[i], saved[i]));
+		EXPECT_EQ(0, write_file(fault_files[i], saved[i]));
 	for (sweep = 0; sweep < ARRAY_SIZE(fr); sweep++) {
 		struct fail_nth_result *f = &fr[sweep];
 
