@@ -169,7 +169,8 @@ TEST_F_TIMEOUT(regress, cve_2019_6974_fd_before_vm_ref, 120)
 	ASSERT_EQ(0, pthread_create(&th[0], NULL, cve_dev_closer, &r));
 	ASSERT_EQ(0, pthread_create(&th[1], NULL, cve_vm_closer, &r));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (iters < 400 && seconds_since(&t0) < 3) {
+	/* At least 10 iterations however slow the guest; then up to 3 s or 400. */
+	while (iters < 400 && (iters < 10 || seconds_since(&t0) < 3)) {
 		struct kvm_create_device cd = { .fd = FD_SENTINEL };
 		struct sysret s;
 
@@ -1045,7 +1046,8 @@ TEST_F_TIMEOUT(regress, vm_lock_vs_device_lock_order, 120)
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, null);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (round = 0; round < 200 && seconds_since(&t0) < 3; round++) {
+	/* At least 10 rounds however slow the guest; then up to 3 s or 200. */
+	for (round = 0; round < 200 && (round < 10 || seconds_since(&t0) < 3); round++) {
 		struct lock_round r = { .null = null, .spin = (round * 4099) % 300000 };
 		void *(*fns[])(void *) = { lock_setter, lock_creator, lock_closer };
 		pthread_t th[ARRAY_SIZE(fns)];
