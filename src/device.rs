@@ -120,35 +120,39 @@ pub(crate) fn create<T: DeviceType>(vm: &Arc<Vm>, req: CreateRequest) -> Result 
         dev.state.init(vm);
     }
 
-    let unwind = ScopeGuard::new(|| unwind(vm, &dev));
+    // From here on, a failure hands the device to `unwind`.
+    let dev = ScopeGuard::new_with_data(dev, |dev| unwind(vm, dev));
     cd.fd = reservation.reserved_fd();
     writer.write(&cd)?;
     // The file holds its own reference to the VM: taken here, before any fd exists.
     let data = KBox::new(
         DeviceFile {
             vm: vm.clone(),
-            dev: dev.clone(),
+            dev: (*dev).clone(),
         },
         GFP_KERNEL_ACCOUNT,
     )?;
     let file = anon_inode::new_file::<DeviceFile<T>>(T::NAME, data, flags::O_RDWR)?;
-    unwind.dismiss();
+    drop(dev.dismiss());
     reservation.fd_install(file);
     Ok(())
 }
 
 /// Takes a device that never got a file back out of its VM (C's error path).
-fn unwind<T: DeviceType>(vm: &Vm, dev: &Arc<Device<T>>) {
+fn unwind<T: DeviceType>(vm: &Vm, dev: Arc<Device<T>>) {
     {
         let mut inner = vm.lock();
-        inner.remove_device(dev);
+        inner.remove_device(&dev);
         if T::HAS_RELEASE {
             dev.state.release(&inner);
         }
+        if !T::HAS_DESTROY {
+            // C: `release` frees the device under the lock; it is gone when the lock drops.
+            drop(dev);
+            return;
+        }
     }
-    if T::HAS_DESTROY {
-        dev.state.destroy();
-    }
+    dev.state.destroy();
 }
 
 /// The private data of a device's file.
@@ -177,12 +181,17 @@ impl<T: DeviceType> FileOperations for DeviceFile<T> {
     type Ptr = KBox<Self>;
 
     fn release(this: KBox<Self>, _file: &File) {
+        let DeviceFile { vm, dev } = KBox::into_inner(this);
         if T::HAS_RELEASE {
-            let mut inner = this.vm.lock();
-            inner.remove_device(&this.dev);
-            this.dev.state.release(&inner);
+            let mut inner = vm.lock();
+            inner.remove_device(&dev);
+            dev.state.release(&inner);
+            // C: `release` frees the device under the lock, so that no new device of a
+            // singleton type exists before the old one is gone. The file held the last
+            // reference: no ioctl runs on a file being released.
+            drop(dev);
         }
-        // Dropping `this` drops the VM reference, which may destroy the VM.
+        // Dropping `vm` drops the file's VM reference, which may destroy the VM.
     }
 
     fn ioctl(this: &Self, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
