@@ -2048,7 +2048,9 @@ static bool check_replay_results(void)
  * The whole pipeline on a real failure: with the oracle made wrong on
  * purpose (kvm-vfio's HAS of an attribute it has must fail), the fuzzer
  * must find it, minimise it to exactly open, KVM_CREATE_VM, KVM_CREATE_DEVICE
- * and the HAS, and the printed --keep list must replay it.
+ * and the HAS, and the printed --keep list must replay it. The sequences
+ * come from DEFAULT_SEED whatever --seed says: the check is of the
+ * pipeline, and some master seeds give no such HAS in the first 50.
  */
 static bool check_pipeline(void)
 {
@@ -2063,7 +2065,7 @@ static bool check_pipeline(void)
 
 	inject = INJ_HAS;
 	for (i = 0; i < 50 && !o.kind; i++) {
-		seed = seq_seed(fz.seed ^ 0x1a1ec7ed, i);
+		seed = seq_seed(DEFAULT_SEED ^ 0x1a1ec7ed, i);
 		run_seq(seed, NULL, len, &o);
 	}
 	if (strcmp(o.sig, sig)) {
