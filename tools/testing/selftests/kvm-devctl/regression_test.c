@@ -528,8 +528,12 @@ TEST_F_TIMEOUT(regress, error_path_null_destroy, 120)
 			EXPECT_LE(1, f->after_copy_back);
 	}
 	if (is_module(variant->path)) {
-		/* The device file's data, its dentry, its struct file. */
-		EXPECT_EQ(3, after_copy_back);
+		/*
+		 * At least the device file's data, its dentry and its struct
+		 * file; one more when a cache needs a new slab page (the page
+		 * allocation is a fault point of its own), so not exactly 3.
+		 */
+		EXPECT_LE(3, after_copy_back);
 		EXPECT_EQ(0, orphans);
 	} else {
 		EXPECT_EQ(0, after_copy_back);
