@@ -40,7 +40,8 @@ use kernel::{
     str::CString,
     sync::{
         Arc,
-        Mutex, //
+        Mutex,
+        MutexGuard, //
     },
     uaccess::{
         UserPtr,
@@ -55,6 +56,7 @@ use crate::{
         Arch,
         KVM_ARM_VCPU_INIT, //
     },
+    devices::vgic,
     stats::{
         Live,
         VCPUS, //
@@ -91,6 +93,9 @@ pub(crate) struct Vcpu {
 pub(crate) struct ArmVcpu {
     /// `MPIDR_EL1`: 0 until the first reset (C: `vcpu_read_sys_reg(vcpu, MPIDR_EL1)`).
     mpidr: u64,
+    /// The GICv3 redistributor slot, as (region index, slot in the region), once placed (C:
+    /// `vgic_cpu->rdreg` and `rdreg_index`).
+    pub(crate) rd: Option<(u32, u32)>,
 }
 
 impl Vcpu {
@@ -115,8 +120,13 @@ impl Vcpu {
             return Err(EEXIST);
         }
         // C: arm64's `kvm_arch_vcpu_precreate()`.
-        if vm.arch == Arch::Arm64 && id as usize >= inner.max_vcpus {
-            return Err(EINVAL);
+        if vm.arch == Arch::Arm64 {
+            if inner.vgic.initialized {
+                return Err(EBUSY);
+            }
+            if id as usize >= inner.max_vcpus {
+                return Err(EINVAL);
+            }
         }
         inner.vcpus.reserve(1, GFP_KERNEL_ACCOUNT)?;
         let pio = match vm.arch {
@@ -143,7 +153,16 @@ impl Vcpu {
             GFP_KERNEL_ACCOUNT,
         )?;
         let file = anon_inode::new_file::<VcpuFile>(&name, data, flags::O_RDWR)?;
+        let online = inner.vcpus.len();
         inner.vcpus.push(vcpu, GFP_KERNEL_ACCOUNT)?;
+        // C: `kvm_vgic_vcpu_init()` from `kvm_arch_vcpu_create()`: a vCPU created after the
+        // redistributors are placed takes a slot, or fails if the frames overlap.
+        if inner.vgic.model == Some(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3) {
+            if let Err(e) = vgic::assign_redists(&mut inner, vm.ipa_bits, online) {
+                inner.vcpus.pop();
+                return Err(e);
+            }
+        }
         let fd = reservation.reserved_fd();
         reservation.fd_install(file);
         Ok(fd as isize)
@@ -153,9 +172,13 @@ impl Vcpu {
 impl Vcpu {
     /// The vCPU's MPIDR: 0 until `KVM_ARM_VCPU_INIT` (C: `kvm_vcpu_get_mpidr_aff()` reads
     /// `MPIDR_EL1`, which the first reset sets).
-    #[allow(dead_code, reason = "the VGIC addresses vCPUs by MPIDR")]
     pub(crate) fn mpidr(&self) -> u64 {
         self.arm.lock().mpidr
+    }
+
+    /// Locks the vCPU's arm64 state; the caller holds the VM lock.
+    pub(crate) fn arm_lock(&self) -> MutexGuard<'_, ArmVcpu> {
+        self.arm.lock()
     }
 
     /// `KVM_ARM_VCPU_INIT` (C: the `kvm_arch_vcpu_ioctl()` case and

@@ -83,6 +83,8 @@ use crate::{
 pub(crate) struct Vm {
     /// The KVM the VM answers as: that of the node that created it.
     pub(crate) arch: Arch,
+    /// arm64: the guest-physical address size in bits (C: `kvm_phys_shift()`).
+    pub(crate) ipa_bits: u32,
     /// The creator's address space: only it may use the VM's files (C: `kvm->mm`).
     mm: ARef<Mm>,
     /// The page that vCPU files map at page offset 2 (C: `kvm->coalesced_mmio_ring`).
@@ -109,6 +111,8 @@ pub(crate) struct VmInner {
     /// arm64: the features of every vCPU, fixed by the first `KVM_ARM_VCPU_INIT` (C:
     /// `kvm->arch.vcpu_features` once `KVM_ARCH_FLAG_VCPU_FEATURES_CONFIGURED` is set).
     pub(crate) vcpu_features: Option<u32>,
+    /// arm64: the VGIC (C: `kvm->arch.vgic`, under `kvm->arch.config_lock`).
+    pub(crate) vgic: vgic::Dist,
 }
 
 impl Vm {
@@ -125,6 +129,7 @@ impl Vm {
         Arc::pin_init(
             try_pin_init!(Self {
                 arch,
+                ipa_bits: config.ipa_bits,
                 mm,
                 coalesced_ring,
                 inner <- new_mutex!(VmInner {
@@ -132,6 +137,7 @@ impl Vm {
                     vcpus: KVec::new(),
                     max_vcpus: arch.default_max_vcpus(),
                     vcpu_features: None,
+                    vgic: vgic::Dist::new(),
                 }, "Vm::inner"),
                 memslots <- new_mutex!(Memslots::new(config.ipa_bits), "Vm::memslots"),
                 _live: Live::new(&VMS),

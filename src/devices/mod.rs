@@ -19,10 +19,10 @@ pub(crate) mod vgic;
 /// `kvm_register_device_ops()` calls at KVM init, which differ per architecture).
 pub(crate) fn register_all(arch: Arch, registry: &mut Registry) -> Result {
     registry.register::<vfio::Vfio>(uapi::kvm_device_type_KVM_DEV_TYPE_VFIO)?;
-    match arch {
-        Arch::X86 => {}
-        // The VGIC types are not modelled yet.
-        Arch::Arm64 => {}
+    if arch == Arch::Arm64 {
+        // A GICv3 host: no GICv2 (C: `kvm_register_vgic_device()` as `vgic_v3_probe()` calls
+        // it); the ITS is not modelled yet.
+        registry.register::<vgic::v3::VgicV3>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3)?;
     }
     Ok(())
 }
