@@ -92,7 +92,7 @@ pub(crate) struct Vcpu {
 #[derive(Default)]
 pub(crate) struct ArmVcpu {
     /// `MPIDR_EL1`: 0 until the first reset (C: `vcpu_read_sys_reg(vcpu, MPIDR_EL1)`).
-    mpidr: u64,
+    pub(crate) mpidr: u64,
     /// The GICv3 redistributor slot, as (region index, slot in the region), once placed (C:
     /// `vgic_cpu->rdreg` and `rdreg_index`).
     pub(crate) rd: Option<(u32, u32)>,

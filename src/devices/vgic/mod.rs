@@ -33,6 +33,8 @@ use crate::{
     vm::VmInner, //
 };
 
+pub(crate) mod dist;
+pub(crate) mod redist;
 pub(crate) mod v3;
 
 /// The most vCPUs a VM can have on the modelled host (C: `kvm_vgic_get_max_vcpus()`,
@@ -84,6 +86,10 @@ pub(crate) struct Dist {
     pub(crate) nr_spis: u32,
     /// The maintenance interrupt, a PPI (C: `mi_intid`).
     pub(crate) mi_intid: u32,
+    /// `GICD_CTLR.EnableGrp1NS` (C: `enabled`).
+    pub(crate) enabled: bool,
+    /// The revision `GICD_IIDR` reports (C: `implementation_rev`).
+    pub(crate) implementation_rev: u32,
 }
 
 impl Dist {
@@ -96,6 +102,8 @@ impl Dist {
             rd_regions: KVec::new(),
             nr_spis: 0,
             mi_intid: 0,
+            enabled: false,
+            implementation_rev: dist::IMP_REV_LATEST,
         }
     }
 

@@ -12,14 +12,19 @@
 //! the VM's list until the VM is destroyed.
 //!
 //! The register groups (`DIST_REGS`, `REDIST_REGS`, `CPU_SYSREGS`, `LEVEL_INFO`) decode the
-//! vCPU and check the initialisation rules as C does; the register model behind them is not
-//! written yet, so an access that passes those checks answers `ENXIO`.
+//! vCPU and check the initialisation rules as C does. Behind them, parts of the
+//! distributor ([`dist`]) and the redistributor ([`redist`]) are modelled yet; any other
+//! register answers `ENXIO`.
 
 use kernel::{
     prelude::*,
     uapi, //
 };
 
+use super::{
+    dist,
+    redist, //
+};
 use crate::{
     attr::DeviceAttr,
     ops::DeviceType,
@@ -46,10 +51,10 @@ mod grp {
     pub(super) const MAINT_IRQ: u32 = uapi::KVM_DEV_ARM_VGIC_GRP_MAINT_IRQ;
 }
 
-/// `GICD_TYPER2`'s offset.
-const GICD_TYPER2: u64 = 0x000c;
-/// `GICD_IIDR`'s offset.
-const GICD_IIDR: u64 = 0x0008;
+use dist::{
+    GICD_IIDR,
+    GICD_TYPER2, //
+};
 
 /// Converts the packed Aff3.Aff2.Aff1.Aff0 of an attribute into an MPIDR (C:
 /// `VGIC_TO_MPIDR()`): Aff3 moves to bits 39:32.
@@ -88,19 +93,53 @@ fn reg_allowed_pre_init(attr: &DeviceAttr) -> bool {
 }
 
 impl VgicV3 {
-    /// `vgic_v3_attr_regs_access()`: the checks before a register access.
+    /// `vgic_v3_attr_regs_access()`: decodes the vCPU, checks the initialisation rules and
+    /// accesses the register; the value is copied from and to user space without the lock.
     fn regs_access(vm: &Vm, attr: &DeviceAttr, write: bool) -> Result {
-        let inner = vm.lock();
-        let (_vcpu, _offset) = parse_attr(&inner, attr)?;
+        let (index, offset) = parse_attr(&vm.lock(), attr)?;
         // C reads the value to write before taking the locks (sysregs read their own).
-        if write && attr.group() != grp::CPU_SYSREGS {
-            attr.read_u32()?;
+        let uaccess = attr.group() != grp::CPU_SYSREGS;
+        let val = if write && uaccess {
+            attr.read_u32()?
+        } else {
+            0
+        };
+        let read = {
+            let mut inner = vm.lock();
+            if !(inner.vgic.initialized || reg_allowed_pre_init(attr)) {
+                return Err(EBUSY);
+            }
+            match attr.group() {
+                grp::REDIST_REGS => {
+                    let vcpu = inner.vcpus.get(index).ok_or(EINVAL)?;
+                    let rv = {
+                        let arm = vcpu.arm_lock();
+                        redist::RedistVcpu {
+                            id: vcpu.id,
+                            mpidr: arm.mpidr,
+                            rd: arm.rd,
+                        }
+                    };
+                    if write {
+                        redist::write(offset, val)?;
+                        None
+                    } else {
+                        Some(redist::read(&inner.vgic, &rv, offset)?)
+                    }
+                }
+                grp::DIST_REGS if write => {
+                    dist::write(&mut inner.vgic, offset, val)?;
+                    None
+                }
+                grp::DIST_REGS => Some(dist::read(&inner.vgic, offset)?),
+                // The CPU interface and line-level models are not written yet.
+                _ => return Err(ENXIO),
+            }
+        };
+        match read {
+            Some(v) => attr.write_u32(v),
+            None => Ok(()),
         }
-        if !(inner.vgic.initialized || reg_allowed_pre_init(attr)) {
-            return Err(EBUSY);
-        }
-        // The register model is not written yet.
-        Err(ENXIO)
     }
 
     /// `KVM_DEV_ARM_VGIC_GRP_CTRL` set (C: `vgic_set_common_attr()`).
