@@ -8,7 +8,7 @@
 //! [`arch/arm64/kvm/vgic/vgic-mmio-v3.c`](srctree/arch/arm64/kvm/vgic/vgic-mmio-v3.c).
 //!
 //! The control and identification block (`GICD_CTLR`, `GICD_TYPER`, `GICD_IIDR`,
-//! `GICD_TYPER2`) and the RAZ/WI `GICD_STATUSR` are modelled; `GICD_TYPER` derives from the
+//! `GICD_TYPER2`) and the RAO/WI `GICD_STATUSR` are modelled; `GICD_TYPER` derives from the
 //! number of interrupts. The per-interrupt registers (enable, pending, active, priority,
 //! configuration, group, routing) and the ID registers are not yet: they answer `ENXIO`
 //! rather than a value that could be wrong.
@@ -78,7 +78,8 @@ pub(crate) fn read(dist: &Dist, offset: u64) -> Result<u32> {
         GICD_IIDR => Ok(PRODUCT_ID_KVM << 24
             | dist.implementation_rev << GICD_IIDR_REVISION_SHIFT
             | IMPLEMENTER_ARM),
-        GICD_STATUSR => Ok(0),
+        // C: `vgic_mmio_read_rao()`.
+        GICD_STATUSR => Ok(u32::MAX),
         _ => Err(ENXIO),
     }
 }

@@ -35,6 +35,7 @@ use crate::{
 
 pub(crate) mod dist;
 pub(crate) mod redist;
+pub(crate) mod regions;
 pub(crate) mod v3;
 
 /// The most vCPUs a VM can have on the modelled host (C: `kvm_vgic_get_max_vcpus()`,

@@ -23,7 +23,8 @@ use kernel::{
 
 use super::{
     dist,
-    redist, //
+    redist,
+    regions, //
 };
 use crate::{
     attr::DeviceAttr,
@@ -109,7 +110,15 @@ impl VgicV3 {
             if !(inner.vgic.initialized || reg_allowed_pre_init(attr)) {
                 return Err(EBUSY);
             }
+            // C: `vgic_uaccess()`: an offset without a register reads 0 and ignores writes.
+            let table: &'static [regions::Region] = match attr.group() {
+                grp::DIST_REGS => &regions::DIST,
+                _ => &regions::REDIST,
+            };
+            let nr_irqs = inner.vgic.nr_spis + super::VGIC_NR_PRIVATE_IRQS;
+            let mapped = regions::find(table, offset, nr_irqs).is_some();
             match attr.group() {
+                grp::DIST_REGS | grp::REDIST_REGS if !mapped => (!write).then_some(0),
                 grp::REDIST_REGS => {
                     let vcpu = inner.vcpus.get(index).ok_or(EINVAL)?;
                     let rv = {
@@ -217,9 +226,21 @@ impl DeviceType for VgicV3 {
             {
                 Ok(())
             }
-            grp::DIST_REGS | grp::REDIST_REGS | grp::CPU_SYSREGS => {
-                // C: `vgic_v3_has_attr_regs()` parses the attribute, then looks the register
-                // up in the register model, which is not written yet.
+            grp::DIST_REGS | grp::REDIST_REGS => {
+                // C: `vgic_v3_has_attr_regs()`: aligned 32-bit accesses to a register.
+                let inner = vm.lock();
+                let (_, offset) = parse_attr(&inner, attr)?;
+                let table: &'static [regions::Region] = match attr.group() {
+                    grp::DIST_REGS => &regions::DIST,
+                    _ => &regions::REDIST,
+                };
+                let nr_irqs = inner.vgic.nr_spis + super::VGIC_NR_PRIVATE_IRQS;
+                regions::find(table, offset, nr_irqs)
+                    .map(|_| ())
+                    .ok_or(ENXIO)
+            }
+            grp::CPU_SYSREGS => {
+                // C: `vgic_v3_has_cpu_sysregs_attr()`; the CPU interface is not modelled yet.
                 parse_attr(&vm.lock(), attr)?;
                 Err(ENXIO)
             }

@@ -81,6 +81,8 @@ static const struct enabled {
 	{ "vgic_v3", 15, "maint_irq" },
 	{ "vgic_v3", 16, "pre-init: no vCPU" },
 	{ "vgic_v3", 17, "pre-init: 2 vCPUs, registers before CTRL INIT" },
+	{ "vgic_v3", 18, "pre-init: has before NR_IRQS (32 interrupts)" },
+	{ "vgic_v3", 19, "pre-init: has with NR_IRQS 64, before CTRL INIT" },
 	{ "vgic_v3", 20, "scenario: 1 vCPU, without KVM_ARM_VCPU_INIT" },
 	{ "vgic_v3", 21, "GICR_TYPER by MPIDR" },
 	{ "vgic_v3", 34, "scenario: 1 vCPU, after KVM_ARM_VCPU_INIT" },
