@@ -48,4 +48,28 @@ impl DeviceAttr {
     pub(crate) fn read_i32(&self) -> Result<i32> {
         UserPtr::from_addr(self.raw.addr as usize).get_user::<i32>()
     }
+
+    /// Reads a 32-bit value at `addr` (C: `get_user()` of a `u32`).
+    pub(crate) fn read_u32(&self) -> Result<u32> {
+        UserPtr::from_addr(self.raw.addr as usize).get_user::<u32>()
+    }
+
+    /// Reads a 64-bit value at `addr` (C: `get_user()` of a `u64`).
+    pub(crate) fn read_u64(&self) -> Result<u64> {
+        UserPtr::from_addr(self.raw.addr as usize).get_user::<u64>()
+    }
+
+    /// Writes a 32-bit value at `addr` (C: `put_user()` of a `u32`).
+    pub(crate) fn write_u32(&self, val: u32) -> Result {
+        UserSlice::new(UserPtr::from_addr(self.raw.addr as usize), 4)
+            .writer()
+            .write(&val)
+    }
+
+    /// Writes a 64-bit value at `addr` (C: `put_user()` of a `u64`).
+    pub(crate) fn write_u64(&self, val: u64) -> Result {
+        UserSlice::new(UserPtr::from_addr(self.raw.addr as usize), 8)
+            .writer()
+            .write(&val)
+    }
 }

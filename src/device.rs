@@ -105,7 +105,7 @@ pub(crate) fn create<T: DeviceType>(vm: &Arc<Vm>, req: CreateRequest) -> Result 
         let mut inner = vm.lock();
         // Make room on the list first, so that joining it cannot fail once the device exists.
         inner.reserve_device()?;
-        let locked: &VmInner = &inner;
+        let locked: &mut VmInner = &mut inner;
         let dev = Arc::pin_init(
             try_pin_init!(Device::<T> {
                 state <- T::create(locked, cd.type_),

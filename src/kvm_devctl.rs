@@ -4,9 +4,11 @@
 
 //! kvm-devctl: KVM's device control API as a Rust kernel module.
 //!
-//! The module registers one misc device, `/dev/kvm-devctl` by default (module parameter
-//! `devname`), that answers the system ioctls of `/dev/kvm` (`virt/kvm/kvm_main.c`), so that
-//! unmodified KVM clients can drive it by opening another path:
+//! The module registers two misc devices that answer the system ioctls of `/dev/kvm`
+//! (`virt/kvm/kvm_main.c`), so that unmodified KVM clients can drive it by opening another
+//! path: `/dev/kvm-devctl` (module parameter `devname`) answers as x86 KVM, and
+//! `/dev/kvm-devctl-arm64` (parameter `arm64_devname`) as arm64 KVM, whose VMs take memslots,
+//! `KVM_ARM_VCPU_INIT` and the ARM VGIC types:
 //!
 //! ```c
 //! int kvm = open("/dev/kvm-devctl", O_RDWR | O_CLOEXEC);
@@ -19,10 +21,11 @@
 //! ioctl(cd.fd, KVM_HAS_DEVICE_ATTR, &attr);          /* 0 */
 //! ```
 //!
-//! One concept per file: [`system`] is `/dev/kvm-devctl`, [`vm`] a VM, [`vcpu`] a vCPU,
-//! [`device`] a device and its file, [`ops`] the per-type operations and the registry of
-//! types, [`attr`] a device attribute, [`devices`] the device types, [`stats`] the counts of
-//! live objects that tests read.
+//! One concept per file: [`system`] is a system device node, [`arch`] which KVM a node
+//! answers as, [`vm`] a VM, [`memslot`] a VM's guest memory, [`vcpu`] a vCPU, [`device`] a
+//! device and its file, [`ops`] the per-type operations and the registry of types, [`attr`] a
+//! device attribute, [`devices`] the device types, [`stats`] the counts of live objects that
+//! tests read.
 
 #![crate_name = "kvm_devctl"]
 
@@ -35,9 +38,17 @@ use kernel::{
     sync::SetOnce,
 };
 
+use crate::arch::{
+    Arch,
+    Arm64Node,
+    X86Node, //
+};
+
+mod arch;
 mod attr;
 mod device;
 mod devices;
+mod memslot;
 mod ops;
 mod stats;
 mod system;
@@ -53,25 +64,58 @@ module! {
     params: {
         devname: str {
             default: c"kvm-devctl",
-            description: "Name of the device node in /dev (default kvm-devctl)",
+            description: "Name of the x86 device node in /dev (default kvm-devctl)",
+        },
+        arm64_devname: str {
+            default: c"kvm-devctl-arm64",
+            description: "Name of the arm64 device node in /dev (default kvm-devctl-arm64)",
         },
     },
 }
 
-/// The device types, registered once at module load (C: `kvm_device_ops_table`).
-static REGISTRY: SetOnce<ops::Registry> = SetOnce::new();
-
-/// Returns the registry of device types.
-pub(crate) fn registry() -> &'static ops::Registry {
-    static EMPTY: ops::Registry = ops::Registry::new();
-    REGISTRY.as_ref().unwrap_or(&EMPTY)
+/// The device types of each node, registered once at module load (C: `kvm_device_ops_table`,
+/// which differs per architecture).
+struct Registries {
+    x86: ops::Registry,
+    arm64: ops::Registry,
 }
 
-/// The module: it owns the registration of the system device.
+/// The registries, set once before any node exists.
+static REGISTRIES: SetOnce<Registries> = SetOnce::new();
+
+/// Returns the registry of device types of the nodes that answer as `arch`.
+pub(crate) fn registry(arch: Arch) -> &'static ops::Registry {
+    static EMPTY: ops::Registry = ops::Registry::new();
+    match (REGISTRIES.as_ref(), arch) {
+        (Some(r), Arch::X86) => &r.x86,
+        (Some(r), Arch::Arm64) => &r.arm64,
+        (None, _) => &EMPTY,
+    }
+}
+
+/// Builds the registries of both nodes.
+fn populate_registries() -> Result {
+    let mut x86 = ops::Registry::new();
+    devices::register_all(Arch::X86, &mut x86)?;
+    let mut arm64 = ops::Registry::new();
+    devices::register_all(Arch::Arm64, &mut arm64)?;
+    REGISTRIES.populate(Registries { x86, arm64 });
+    Ok(())
+}
+
+/// Checks a node name from a module parameter: an empty one would register a device node
+/// without a name.
+fn node_name(name: &'static CStr) -> Result<&'static CStr> {
+    (!name.to_bytes().is_empty()).then_some(name).ok_or(EINVAL)
+}
+
+/// The module: it owns the registrations of the system device nodes.
 #[pin_data]
 struct KvmDevctlModule {
     #[pin]
-    _system: MiscDeviceRegistration<system::System>,
+    _x86: MiscDeviceRegistration<system::System<X86Node>>,
+    #[pin]
+    _arm64: MiscDeviceRegistration<system::System<Arm64Node>>,
     #[pin]
     _debugfs: stats::Debugfs,
 }
@@ -79,15 +123,15 @@ struct KvmDevctlModule {
 impl kernel::InPlaceModule for KvmDevctlModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         let name = module_parameters::devname.value_ref().as_cstr();
+        let arm64_name = module_parameters::arm64_devname.value_ref().as_cstr();
         try_pin_init!(Self {
-            _system <- {
-                // An empty name would register a device node without a name.
-                (!name.to_bytes().is_empty()).then_some(()).ok_or(EINVAL)?;
-                let mut registry = ops::Registry::new();
-                devices::register_all(&mut registry)?;
-                REGISTRY.populate(registry);
+            _x86 <- {
+                let name = node_name(name)?;
+                node_name(arm64_name)?;
+                populate_registries()?;
                 MiscDeviceRegistration::register(MiscDeviceOptions { name })
             },
+            _arm64 <- MiscDeviceRegistration::register(MiscDeviceOptions { name: arm64_name }),
             _debugfs <- stats::Debugfs::new(),
         })
     }

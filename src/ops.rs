@@ -31,7 +31,7 @@
 //! impl DeviceType for Toy {
 //!     const NAME: &'static CStr = c"kvm-toy";
 //!
-//!     fn create(_vm: &VmInner, _ty: u32) -> impl PinInit<Self, Error> {
+//!     fn create(_vm: &mut VmInner, _ty: u32) -> impl PinInit<Self, Error> {
 //!         try_pin_init!(Self { reg <- new_mutex!(0) })
 //!     }
 //!
@@ -88,8 +88,9 @@ pub(crate) trait DeviceType: Sized + Send + Sync + 'static {
     /// Creates the state of a new device of type `ty` (C: `ops->create`).
     ///
     /// Runs with the VM lock held, before the device joins the VM's device list, so it can
-    /// refuse on account of the VM's other devices (a singleton answers `EBUSY`).
-    fn create(vm: &VmInner, ty: u32) -> impl PinInit<Self, Error>;
+    /// refuse on account of the VM's other devices (a singleton answers `EBUSY`), or set up
+    /// state that C keeps in the VM (the VGIC: `kvm->arch.vgic`).
+    fn create(vm: &mut VmInner, ty: u32) -> impl PinInit<Self, Error>;
 
     /// Finishes setting up a device once it is on the VM's list, without the VM lock
     /// (C: `ops->init`).

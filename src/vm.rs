@@ -3,12 +3,19 @@
 //! A virtual machine (C: `struct kvm`): one per `KVM_CREATE_VM`, shown as `anon_inode:kvm-vm`.
 //!
 //! C: `kvm_create_vm()`, `kvm_vm_ioctl()`, `kvm_destroy_devices()` in
-//! [`virt/kvm/kvm_main.c`](srctree/virt/kvm/kvm_main.c).
+//! [`virt/kvm/kvm_main.c`](srctree/virt/kvm/kvm_main.c); for a VM of the arm64 node,
+//! `kvm_arch_vm_ioctl()` in [`arch/arm64/kvm/arm.c`](srctree/arch/arm64/kvm/arm.c).
+//!
+//! A VM answers as the node that created it ([`Arch`]). An x86 VM has vCPUs and devices only;
+//! an arm64 VM also has guest memory ([`Memslots`]), vCPU features fixed by the first
+//! `KVM_ARM_VCPU_INIT`, and the legacy VGIC ioctls.
 //!
 //! `Arc<Vm>` counts what C's `users_count` counts: the VM file and every vCPU and device file.
 //! When the last goes, the VM is destroyed, and with it the devices still on its list.
 //!
-//! Lock order: [`Vm::lock`] (C: `kvm->lock`) before any lock of a device type.
+//! Lock order: [`Vm::lock`] (C: `kvm->lock`, which also stands for arm64's
+//! `kvm->arch.config_lock`) before a vCPU's lock and any lock of a device type; the memslots'
+//! lock (C: `kvm->slots_lock`) is taken last and held only to look up or copy.
 
 use kernel::{
     alloc::flags::__GFP_ZERO,
@@ -21,10 +28,16 @@ use kernel::{
         File,
     },
     kvm::{
+        kvm_arm_device_addr,
         kvm_create_device,
+        kvm_userspace_memory_region,
+        KVM_ARM_SET_DEVICE_ADDR,
         KVM_CHECK_EXTENSION,
         KVM_CREATE_DEVICE,
-        KVM_CREATE_VCPU, //
+        KVM_CREATE_VCPU,
+        KVM_HAS_DEVICE_ATTR,
+        KVM_SET_DEVICE_ATTR,
+        KVM_SET_USER_MEMORY_REGION, //
     },
     mm::Mm,
     new_mutex,
@@ -45,22 +58,33 @@ use kernel::{
 };
 
 use crate::{
+    arch::{
+        Arch,
+        KVM_ARM_PREFERRED_TARGET,
+        KVM_CREATE_IRQCHIP, //
+    },
+    attr::DeviceAttr,
     device::{
         CreateRequest,
         VmDevice, //
     },
+    devices::vgic,
+    memslot::Memslots,
     ops::DeviceType,
     stats::{
         Live,
         VMS, //
     },
-    system,
     vcpu::Vcpu,
 };
 
 /// A virtual machine.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Vm {
+    /// The KVM the VM answers as: that of the node that created it.
+    pub(crate) arch: Arch,
+    /// arm64: the guest-physical address size in bits (C: `kvm_phys_shift()`).
+    pub(crate) ipa_bits: u32,
     /// The creator's address space: only it may use the VM's files (C: `kvm->mm`).
     mm: ARef<Mm>,
     /// The page that vCPU files map at page offset 2 (C: `kvm->coalesced_mmio_ring`).
@@ -68,6 +92,9 @@ pub(crate) struct Vm {
     /// The state that C protects with `kvm->lock`.
     #[pin]
     inner: Mutex<VmInner>,
+    /// The guest memory (C: `kvm->memslots` under `kvm->slots_lock`); arm64 VMs only.
+    #[pin]
+    memslots: Mutex<Memslots>,
     /// Counts the VM in `/sys/kernel/debug/kvm-devctl/objects`.
     _live: Live,
 }
@@ -79,6 +106,13 @@ pub(crate) struct VmInner {
     devices: KVec<Arc<dyn VmDevice>>,
     /// The vCPUs, in creation order (C: `kvm->vcpu_array`).
     pub(crate) vcpus: KVec<Arc<Vcpu>>,
+    /// The most vCPUs the VM may have (C: `kvm->max_vcpus`).
+    pub(crate) max_vcpus: usize,
+    /// arm64: the features of every vCPU, fixed by the first `KVM_ARM_VCPU_INIT` (C:
+    /// `kvm->arch.vcpu_features` once `KVM_ARCH_FLAG_VCPU_FEATURES_CONFIGURED` is set).
+    pub(crate) vcpu_features: Option<u32>,
+    /// arm64: the VGIC (C: `kvm->arch.vgic`, under `kvm->arch.config_lock`).
+    pub(crate) vgic: vgic::Dist,
 }
 
 impl Vm {
@@ -86,22 +120,26 @@ impl Vm {
     ///
     /// # Errors
     ///
-    /// `EINVAL` for any type but 0 (`KVM_X86_DEFAULT_VM`), `ENOMEM`.
-    pub(crate) fn new(ty: usize) -> Result<Arc<Self>> {
-        if ty != 0 {
-            return Err(EINVAL);
-        }
+    /// `EINVAL` for a type the architecture refuses ([`Arch::vm_config`]), `ENOMEM`.
+    pub(crate) fn new(arch: Arch, ty: usize) -> Result<Arc<Self>> {
+        let config = arch.vm_config(ty)?;
         let task = current!();
         let mm: ARef<Mm> = ARef::from(&**task.mm().ok_or(EINVAL)?);
         let coalesced_ring = Page::alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO)?;
         Arc::pin_init(
             try_pin_init!(Self {
+                arch,
+                ipa_bits: config.ipa_bits,
                 mm,
                 coalesced_ring,
                 inner <- new_mutex!(VmInner {
                     devices: KVec::new(),
                     vcpus: KVec::new(),
+                    max_vcpus: arch.default_max_vcpus(),
+                    vcpu_features: None,
+                    vgic: vgic::Dist::new(),
                 }, "Vm::inner"),
+                memslots <- new_mutex!(Memslots::new(config.ipa_bits), "Vm::memslots"),
                 _live: Live::new(&VMS),
             }),
             GFP_KERNEL_ACCOUNT,
@@ -128,7 +166,7 @@ impl Vm {
         let (mut reader, mut writer) =
             UserSlice::new(UserPtr::from_addr(arg), size).reader_writer();
         let cd = reader.read::<kvm_create_device>()?;
-        let create = crate::registry().get(cd.type_).ok_or(ENODEV)?;
+        let create = crate::registry(this.arch).get(cd.type_).ok_or(ENODEV)?;
         // Unknown flag bits are ignored, as in C.
         if cd.flags & uapi::KVM_CREATE_DEVICE_TEST != 0 {
             // C copies the structure back even for a test, so a read-only one faults.
@@ -146,6 +184,69 @@ impl Vm {
             },
         )?;
         Ok(0)
+    }
+}
+
+impl Vm {
+    /// `KVM_SET_USER_MEMORY_REGION` (C: the `kvm_vm_ioctl()` case).
+    fn set_user_memory_region(&self, arg: usize) -> Result<isize> {
+        let size = core::mem::size_of::<kvm_userspace_memory_region>();
+        let mem = UserSlice::new(UserPtr::from_addr(arg), size)
+            .reader()
+            .read::<kvm_userspace_memory_region>()?;
+        self.memslots.lock().set(&mem)?;
+        Ok(0)
+    }
+
+    /// Reads guest memory at `gpa` (C: `kvm_read_guest()`): see [`Memslots::read_guest`].
+    #[allow(
+        dead_code,
+        reason = "the ITS and the LPI pending tables read guest memory"
+    )]
+    pub(crate) fn read_guest(&self, gpa: u64, buf: &mut [u8]) -> Result {
+        self.memslots.lock().read_guest(gpa, buf)
+    }
+
+    /// Writes guest memory at `gpa` (C: `kvm_write_guest()`): see [`Memslots::write_guest`].
+    #[allow(
+        dead_code,
+        reason = "the ITS and the LPI pending tables write guest memory"
+    )]
+    pub(crate) fn write_guest(&self, gpa: u64, buf: &[u8]) -> Result {
+        self.memslots.lock().write_guest(gpa, buf)
+    }
+
+    /// The VM ioctls of arm64 (C: arm64's `kvm_arch_vm_ioctl()`).
+    fn arm64_ioctl(&self, cmd: u32, arg: usize) -> Result<isize> {
+        match cmd {
+            KVM_SET_USER_MEMORY_REGION => self.set_user_memory_region(arg),
+            KVM_CREATE_IRQCHIP => vgic::create_irqchip(&mut self.lock()).map(|()| 0),
+            KVM_ARM_SET_DEVICE_ADDR => {
+                let size = core::mem::size_of::<kvm_arm_device_addr>();
+                let dev_addr = UserSlice::new(UserPtr::from_addr(arg), size)
+                    .reader()
+                    .read::<kvm_arm_device_addr>()?;
+                vgic::set_legacy_v2_addr(&mut self.lock(), &dev_addr).map(|()| 0)
+            }
+            KVM_ARM_PREFERRED_TARGET => {
+                // C: `struct kvm_vcpu_init` with the generic target and no features.
+                let mut init = [0u32; 8];
+                init[0] = uapi::KVM_ARM_TARGET_GENERIC_V8;
+                let size = core::mem::size_of::<uapi::kvm_vcpu_init>();
+                UserSlice::new(UserPtr::from_addr(arg), size)
+                    .writer()
+                    .write(&init)?;
+                Ok(0)
+            }
+            // VM attributes: the structure is copied in, and kvm-devctl has none of arm64's
+            // groups (C: `kvm_vm_has_attr()`, `kvm_vm_set_attr()`).
+            KVM_HAS_DEVICE_ATTR | KVM_SET_DEVICE_ATTR => {
+                DeviceAttr::from_user(arg)?;
+                Err(ENXIO)
+            }
+            // arm64's `kvm_arch_vm_ioctl()` answers the rest with EINVAL.
+            _ => Err(EINVAL),
+        }
     }
 }
 
@@ -215,9 +316,15 @@ impl FileOperations for Vm {
         match cmd {
             KVM_CREATE_VCPU => Vcpu::create(this.into(), arg),
             KVM_CREATE_DEVICE => Vm::create_device(this, arg),
-            KVM_CHECK_EXTENSION => Ok(system::check_extension(arg)),
-            // `kvm_arch_vm_ioctl()` on x86 answers the rest with ENOTTY.
-            _ => Err(ENOTTY),
+            KVM_CHECK_EXTENSION => {
+                let max_vcpus = this.lock().max_vcpus;
+                this.arch.check_extension(Some(max_vcpus), arg)
+            }
+            _ => match this.arch {
+                Arch::Arm64 => this.arm64_ioctl(cmd, arg),
+                // `kvm_arch_vm_ioctl()` on x86 answers the rest with ENOTTY.
+                Arch::X86 => Err(ENOTTY),
+            },
         }
     }
 }

@@ -1,18 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The device types: one file each, and one line each in [`register_all`].
+//! The device types: one file (or directory) each, and one line each in [`register_all`].
 
 use kernel::{
     prelude::*,
     uapi, //
 };
 
-use crate::ops::Registry;
+use crate::{
+    arch::Arch,
+    ops::Registry, //
+};
 
 pub(crate) mod vfio;
+pub(crate) mod vgic;
 
-/// Registers every device type (C: the `kvm_register_device_ops()` calls at KVM init).
-pub(crate) fn register_all(registry: &mut Registry) -> Result {
+/// Registers the device types of a node that answers as `arch` (C: the
+/// `kvm_register_device_ops()` calls at KVM init, which differ per architecture).
+pub(crate) fn register_all(arch: Arch, registry: &mut Registry) -> Result {
     registry.register::<vfio::Vfio>(uapi::kvm_device_type_KVM_DEV_TYPE_VFIO)?;
+    if arch == Arch::Arm64 {
+        // A GICv3 host: no GICv2 (C: `kvm_register_vgic_device()` as `vgic_v3_probe()` calls
+        // it); the ITS is not modelled yet.
+        registry.register::<vgic::v3::VgicV3>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3)?;
+    }
     Ok(())
 }

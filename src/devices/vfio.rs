@@ -79,7 +79,7 @@ impl DeviceType for Vfio {
     const NAME: &'static CStr = c"kvm-vfio";
 
     /// C: `kvm_vfio_create()`: only one kvm-vfio device per VM.
-    fn create(vm: &VmInner, _ty: u32) -> impl PinInit<Self, Error> {
+    fn create(vm: &mut VmInner, _ty: u32) -> impl PinInit<Self, Error> {
         let busy = vm.has_device::<Self>();
         try_pin_init!(Self {
             files <- {

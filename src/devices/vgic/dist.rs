@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The GICv3 distributor registers, as user space accesses them through
+//! `KVM_DEV_ARM_VGIC_GRP_DIST_REGS` (32 bits at a time).
+//!
+//! C: `vgic_v3_dist_registers[]`, `vgic_mmio_read_v3_misc()`,
+//! `vgic_mmio_uaccess_write_v3_misc()` in
+//! [`arch/arm64/kvm/vgic/vgic-mmio-v3.c`](srctree/arch/arm64/kvm/vgic/vgic-mmio-v3.c).
+//!
+//! The control and identification block (`GICD_CTLR`, `GICD_TYPER`, `GICD_IIDR`,
+//! `GICD_TYPER2`) and the RAO/WI `GICD_STATUSR` are modelled; `GICD_TYPER` derives from the
+//! number of interrupts. The per-interrupt registers (enable, pending, active, priority,
+//! configuration, group, routing) and the ID registers are not yet: they answer `ENXIO`
+//! rather than a value that could be wrong.
+
+use kernel::prelude::*;
+
+use super::{
+    Dist,
+    VGIC_NR_PRIVATE_IRQS, //
+};
+
+/// `GICD_CTLR`.
+const GICD_CTLR: u64 = 0x0000;
+/// `GICD_TYPER`.
+const GICD_TYPER: u64 = 0x0004;
+/// `GICD_IIDR`.
+pub(crate) const GICD_IIDR: u64 = 0x0008;
+/// `GICD_TYPER2`.
+pub(crate) const GICD_TYPER2: u64 = 0x000c;
+/// `GICD_STATUSR`.
+const GICD_STATUSR: u64 = 0x0010;
+
+/// `GICD_CTLR.EnableGrp1NS`.
+const GICD_CTLR_ENABLE_SS_G1: u32 = 1 << 1;
+/// `GICD_CTLR.ARE_NS`: affinity routing, always on.
+const GICD_CTLR_ARE_NS: u32 = 1 << 4;
+/// `GICD_CTLR.DS`: a single security state.
+const GICD_CTLR_DS: u32 = 1 << 6;
+/// The interrupt id bits without an ITS (C: `INTERRUPT_ID_BITS_SPIS`).
+const INTERRUPT_ID_BITS_SPIS: u32 = 10;
+/// `GICD_IIDR.Revision`.
+const GICD_IIDR_REVISION_SHIFT: u32 = 12;
+/// The mask of `GICD_IIDR.Revision`.
+const GICD_IIDR_REVISION_MASK: u32 = 0xf << GICD_IIDR_REVISION_SHIFT;
+/// KVM's product id in the IIDRs (C: `PRODUCT_ID_KVM`).
+pub(crate) const PRODUCT_ID_KVM: u32 = 0x4b;
+/// Arm's JEP106 implementer code (C: `IMPLEMENTER_ARM`).
+pub(crate) const IMPLEMENTER_ARM: u32 = 0x43b;
+/// The implementation revisions user space may choose (C: `KVM_VGIC_IMP_REV_2` and `_3`).
+const IMP_REVS: [u32; 2] = [2, 3];
+/// The revision of a new VGIC (C: `KVM_VGIC_IMP_REV_LATEST`).
+pub(crate) const IMP_REV_LATEST: u32 = 3;
+
+/// `vgic_mmio_read_v3_misc()` and the other modelled reads.
+///
+/// # Errors
+///
+/// `ENXIO` for a register that is not modelled yet.
+pub(crate) fn read(dist: &Dist, offset: u64) -> Result<u32> {
+    match offset {
+        GICD_CTLR => {
+            let enabled = if dist.enabled {
+                GICD_CTLR_ENABLE_SS_G1
+            } else {
+                0
+            };
+            // No GICv4.1 on the host: never nASSGIreq.
+            Ok(enabled | GICD_CTLR_ARE_NS | GICD_CTLR_DS)
+        }
+        GICD_TYPER => {
+            let lines = ((dist.nr_spis + VGIC_NR_PRIVATE_IRQS) >> 5).wrapping_sub(1);
+            // No ITS is modelled yet: no LPIs.
+            Ok(lines | (INTERRUPT_ID_BITS_SPIS - 1) << 19)
+        }
+        // No direct SGIs on the host: nASSGIcap is 0.
+        GICD_TYPER2 => Ok(0),
+        GICD_IIDR => Ok(PRODUCT_ID_KVM << 24
+            | dist.implementation_rev << GICD_IIDR_REVISION_SHIFT
+            | IMPLEMENTER_ARM),
+        // C: `vgic_mmio_read_rao()`.
+        GICD_STATUSR => Ok(u32::MAX),
+        _ => Err(ENXIO),
+    }
+}
+
+/// `vgic_mmio_uaccess_write_v3_misc()` and the other modelled writes.
+///
+/// # Errors
+///
+/// `GICD_TYPER2`: `EBUSY` for a change after initialisation, `EINVAL` for any other value
+/// than the host's. `GICD_IIDR`: `EINVAL` for a change outside the revision, or a revision
+/// other than 2 or 3. `ENXIO` for a register that is not modelled yet.
+pub(crate) fn write(dist: &mut Dist, offset: u64, val: u32) -> Result {
+    match offset {
+        GICD_TYPER2 => {
+            let reg = read(dist, offset)?;
+            if reg == val {
+                return Ok(());
+            }
+            if dist.initialized {
+                return Err(EBUSY);
+            }
+            // Only nASSGIcap may change, and the host has no direct SGIs.
+            Err(EINVAL)
+        }
+        GICD_IIDR => {
+            let reg = read(dist, offset)?;
+            if (reg ^ val) & !GICD_IIDR_REVISION_MASK != 0 {
+                return Err(EINVAL);
+            }
+            let rev = (val & GICD_IIDR_REVISION_MASK) >> GICD_IIDR_REVISION_SHIFT;
+            if !IMP_REVS.contains(&rev) {
+                return Err(EINVAL);
+            }
+            dist.implementation_rev = rev;
+            Ok(())
+        }
+        GICD_CTLR => {
+            dist.enabled = val & GICD_CTLR_ENABLE_SS_G1 != 0;
+            Ok(())
+        }
+        // Write-ignored.
+        GICD_TYPER | GICD_STATUSR => Ok(()),
+        _ => Err(ENXIO),
+    }
+}
+
+#[cfg(kvm_devctl_kunit)]
+#[kernel::prelude::kunit_tests(kvm_devctl_vgic_dist)]
+mod tests {
+    use super::*;
+
+    /// golden/vgic_v3.txt: "nr_irqs: the largest", "nr_irqs: the default at CTRL INIT" and
+    /// "pre-init: 2 vCPUs, registers before CTRL INIT".
+    #[test]
+    fn misc() {
+        let mut d = Dist::new();
+        d.nr_spis = 992 - 32;
+        assert_eq!(read(&d, GICD_TYPER), Ok(0x0048_001e));
+        d.nr_spis = 256 - 32;
+        assert_eq!(read(&d, GICD_TYPER), Ok(0x0048_0007));
+        assert_eq!(read(&d, GICD_IIDR), Ok(0x4b00_343b));
+        assert_eq!(write(&mut d, GICD_IIDR, 0x4b00_143b), Err(EINVAL));
+        assert_eq!(write(&mut d, GICD_IIDR, 0x4b00_243b), Ok(()));
+        assert_eq!(read(&d, GICD_IIDR), Ok(0x4b00_243b));
+        assert_eq!(write(&mut d, GICD_IIDR, 0x4b00_343a), Err(EINVAL));
+        assert_eq!(write(&mut d, GICD_TYPER2, 0), Ok(()));
+        assert_eq!(write(&mut d, GICD_TYPER2, 0x100), Err(EINVAL));
+        d.initialized = true;
+        assert_eq!(write(&mut d, GICD_TYPER2, 0x100), Err(EBUSY));
+        assert_eq!(read(&d, GICD_CTLR), Ok(0x50));
+        assert_eq!(write(&mut d, GICD_CTLR, 2), Ok(()));
+        assert_eq!(read(&d, GICD_CTLR), Ok(0x52));
+        assert_eq!(read(&d, 0x0100), Err(ENXIO));
+    }
+}
