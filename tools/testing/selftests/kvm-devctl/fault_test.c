@@ -956,22 +956,6 @@ FIXTURE(fault) {
 	int ntypes;
 };
 
-static int knob_read(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
-}
-
 FIXTURE_SETUP(fault)
 {
 	struct objects o;
@@ -985,7 +969,7 @@ FIXTURE_SETUP(fault)
 	ASSERT_EQ(0, objects_read(&o)) TH_LOG("%s: %s", KVM_DEVCTL_OBJECTS, strerror(errno));
 	for (i = 0; i < ARRAY_SIZE(knobs); i++) {
 		snprintf(path, sizeof(path), DEBUGFS "%s", knobs[i].path);
-		ASSERT_EQ(0, knob_read(path, self->old[i], sizeof(self->old[i])))
+		ASSERT_EQ(0, read_file(path, self->old[i], sizeof(self->old[i])))
 			TH_LOG("%s: %s", path, strerror(errno));
 		self->saved = i + 1;
 		ASSERT_EQ(0, write_file(path, knobs[i].value))

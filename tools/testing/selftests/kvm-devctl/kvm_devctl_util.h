@@ -378,6 +378,27 @@ static inline int write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
+/*
+ * Reads a small file (a knob, a cgroup file) into buf as a string, without
+ * its final newline: 0, or -1 with errno.
+ */
+static inline int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
 /* Where real KVM creates one "<pid>-<fd>" directory per live VM. */
 #define KVM_DEBUGFS "/sys/kernel/debug/kvm"
 

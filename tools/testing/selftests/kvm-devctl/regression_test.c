@@ -278,23 +278,6 @@ static const char *const fault_files[] = {
  */
 static const char *const fault_values[] = { "N", "0", "0", "0" };
 
-static int read_str(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	if (n && buf[n - 1] == '\n')
-		buf[n - 1] = 0;
-	return 0;
-}
-
 struct fail_nth_result {
 	unsigned int points;		/* faults injected */
 	unsigned int tolerated;		/* injected, and the create still succeeded */
@@ -496,7 +479,7 @@ TEST_F_TIMEOUT(regress, error_path_null_destroy, 120)
 
 	/* 3. fail-nth: every fault point of the create in turn. */
 	for (i = 0; i < ARRAY_SIZE(fault_files); i++) {
-		ASSERT_EQ(0, read_str(fault_files[i], saved[i], sizeof(saved[i])))
+		ASSERT_EQ(0, read_file(fault_files[i], saved[i], sizeof(saved[i])))
 			TH_LOG("%s: %s", fault_files[i], strerror(errno));
 		ASSERT_EQ(0, write_file(fault_files[i], fault_values[i]));
 	}
