@@ -20,6 +20,8 @@ use std::panic::{self, AssertUnwindSafe};
 use kvm_bindings::{kvm_create_device, kvm_device_attr, kvm_device_type_KVM_DEV_TYPE_VFIO};
 use kvm_ioctls::{DeviceFd, Kvm, VmFd};
 
+pub mod arm64;
+
 /// The node of the module, as loaded by `scripts/vm-run`.
 pub const KVM_DEVCTL_NODE: &CStr = c"/dev/kvm-devctl";
 

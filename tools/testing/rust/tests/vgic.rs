@@ -1,0 +1,1175 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The GICv3 (`KVM_DEV_TYPE_ARM_VGIC_V3`) of the arm64 node as the VMMs that use it most drive
+//! it through kvm-ioctls: QEMU, Firecracker and Cloud Hypervisor.
+//!
+//! C: `arch/arm64/kvm/vgic/vgic-kvm-device.c` (`kvm_vgic_addr()`, `vgic_set_common_attr()`,
+//! `vgic_v3_set_attr()`, `vgic_v3_get_attr()`, `vgic_v3_has_attr()`), `vgic-init.c`
+//! (`kvm_vgic_create()`, `vgic_init()`), `vgic-mmio-v3.c` (`vgic_v3_alloc_redist_region()`,
+//! `vgic_mmio_read_v3_misc()`, `vgic_mmio_read_v3r_typer()`);
+//! `Documentation/virt/kvm/devices/arm-vgic-v3.rst`.
+//!
+//! There is no arm64 KVM in the x86 guest, so unlike the other suites these tests are not
+//! differential: they run on `/dev/kvm-devctl-arm64` only, and their reference is the golden
+//! transcript real arm64 KVM printed (`selftests/kvm-devctl/vgic/golden/vgic_v3.txt`, embedded
+//! at build time). Where an expected result is a golden line, the test quotes the line verbatim
+//! ([`Steps::golden`]) and checks that the line is in the section it names; where the golden
+//! transcript has no such call (the clients' own addresses and interrupt counts), the comment
+//! names the kernel function the value follows and the golden line it extrapolates.
+//!
+//! The client sequences follow, attribute by attribute and value by value:
+//! - QEMU: `kvm_arm_gicv3_realize()` in `hw/intc/arm_gicv3_kvm.c` (create, probe
+//!   `REDIST_REGION`, `NR_IRQS`, `CTRL_INIT`, then the addresses, which
+//!   `kvm_arm_machine_init_done()` in `target/arm/kvm.c` sets last registered first), with the
+//!   `virt` board's layout (`VIRT_GIC_DIST` 0x08000000, `VIRT_GIC_REDIST` 0x080a0000, 256 SPIs).
+//! - Firecracker: `GICv3::create()` in `src/vmm/src/arch/aarch64/gic/gicv3/mod.rs` (create,
+//!   `DIST`, `REDIST`, `NR_IRQS`, `CTRL_INIT`), the GIC just below `MAPPED_IO_START` (1 GiB),
+//!   `IRQ_MAX` 128; the vCPUs are created before the GIC and initialised after it.
+//! - Cloud Hypervisor: `KvmGicV3Its::init_device_attributes()` in
+//!   `hypervisor/src/kvm/aarch64/gic/mod.rs` (create, `DIST`, `REDIST`, the ITS, `NR_IRQS`,
+//!   `CTRL_INIT`), `Gic::create_default_config()`'s layout below 0x09000000, `IRQ_NUM` 256.
+//!
+//! Not here yet: the save/restore sequences of the three clients (their register loops over
+//! `DIST_REGS`, `REDIST_REGS` and `CPU_SYSREGS`), because the module does not model the
+//! interrupt registers yet (they answer `ENXIO`; Documentation/api.rst 9.2); and Cloud
+//! Hypervisor's ITS steps run only once the node offers `KVM_DEV_TYPE_ARM_VGIC_ITS`.
+
+use kvm_bindings::{
+    kvm_create_device, kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_ITS as ITS,
+    kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V2 as V2, kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3 as V3,
+    KVM_CREATE_DEVICE_TEST,
+};
+use kvm_devctl_tests::arm64::{
+    self, get_raw, get_u32, get_u64, get_u64_in, has, redist_attr, set_ctrl, set_u32, set_u64,
+    Step, Steps, ADDR_ITS, ADDR_V2_CPU, ADDR_V2_DIST, ADDR_V3_DIST, ADDR_V3_REDIST,
+    ADDR_V3_REDIST_REGION, CTRL_INIT, CTRL_ITS_RESET, CTRL_ITS_RESTORE_TABLES,
+    CTRL_ITS_SAVE_TABLES, CTRL_SAVE_PENDING_TABLES, GRP_ADDR, GRP_CTRL, GRP_DIST_REGS,
+    GRP_MAINT_IRQ, GRP_NR_IRQS, GRP_REDIST_REGS, V3_DIST_SIZE, V3_ITS_SIZE, V3_REDIST_SIZE,
+};
+use kvm_devctl_tests::{create_device_flags, fails, must, Errno, ToOutcome};
+use kvm_ioctls::{DeviceFd, Kvm, VmFd};
+
+const GICD_CTLR: u64 = 0x0000;
+const GICD_TYPER: u64 = 0x0004;
+const GICD_IIDR: u64 = 0x0008;
+const GICD_TYPER2: u64 = 0x000c;
+const GICD_STATUSR: u64 = 0x0010;
+const GICR_IIDR: u64 = 0x0004;
+const GICR_TYPER_LO: u64 = 0x0008;
+const GICR_TYPER_HI: u64 = 0x000c;
+const GICR_WAKER: u64 = 0x0014;
+
+/// `KVM_CREATE_DEVICE` of `type_` through `VmFd::create_device()`.
+fn create(vm: &VmFd, type_: u32) -> Result<DeviceFd, Errno> {
+    let mut cd = kvm_create_device {
+        type_,
+        fd: 0,
+        flags: 0,
+    };
+    vm.create_device(&mut cd).outcome()
+}
+
+/// `KVM_CREATE_DEVICE` of `type_` as a [`Step`].
+fn create_step(vm: &VmFd, type_: u32) -> Step {
+    create(vm, type_).map(|_| None)
+}
+
+/// `KVM_CREATE_DEVICE` with `KVM_CREATE_DEVICE_TEST`, as QEMU's `kvm_arm_vgic_probe()` does.
+fn probe(vm: &VmFd, type_: u32) -> Step {
+    create_device_flags(vm, type_, KVM_CREATE_DEVICE_TEST).map(|_| None)
+}
+
+/// A VM of the arm64 node with `n` vCPUs and a GICv3, or `None` without the module.
+fn vm_with_gic(kvm: &Kvm, n: u64) -> (VmFd, Vec<kvm_ioctls::VcpuFd>, DeviceFd) {
+    let vm = must(kvm.create_vm(), "create_vm");
+    let vcpus = arm64::create_vcpus(&vm, n);
+    let gic = create(&vm, V3).expect("create the GICv3");
+    (vm, vcpus, gic)
+}
+
+/// The GICD_TYPER of a GICv3 without an ITS and with `nr_irqs` interrupts: ITLinesNumber
+/// `nr_irqs / 32 - 1` in bits 4:0, IDbits `INTERRUPT_ID_BITS_SPIS - 1` (9) in bits 23:19
+/// (C: `vgic_mmio_read_v3_misc()`). The golden transcript has 64 -> 0x00480001, 256 ->
+/// 0x00480007 and 992 -> 0x0048001e, which this formula gives.
+fn gicd_typer(nr_irqs: u64) -> u64 {
+    (nr_irqs / 32 - 1) | 9 << 19
+}
+
+/// The registers a VMM reads after `CTRL_INIT` on a 2-vCPU VM whose vCPUs were initialised
+/// (MPIDR 0 and 1) and whose two redistributors form one series: the GIC's identification,
+/// derived from `nr_irqs`, and each vCPU's GICR_TYPER.
+fn check_after_init(s: &mut Steps, gic: &DeviceFd, nr_irqs: u64) {
+    // vgic_mmio_read_v3_misc(): extrapolates "## nr_irqs: the largest" / "the default".
+    s.expect(
+        "get DIST_REGS GICD_TYPER",
+        get_u32(gic, GRP_DIST_REGS, GICD_TYPER),
+        Ok(Some(gicd_typer(nr_irqs))),
+    );
+    let sec = "DIST_REGS before writes";
+    s.golden(
+        sec,
+        "get DIST_REGS 0x0000 GICD_CTLR => 0 0x00000050",
+        get_u32(gic, GRP_DIST_REGS, GICD_CTLR),
+    );
+    s.golden(
+        sec,
+        "get DIST_REGS 0x0008 GICD_IIDR => 0 0x4b00343b",
+        get_u32(gic, GRP_DIST_REGS, GICD_IIDR),
+    );
+    s.golden(
+        sec,
+        "get DIST_REGS 0x000c GICD_TYPER2 => 0 0x00000000",
+        get_u32(gic, GRP_DIST_REGS, GICD_TYPER2),
+    );
+    // "## scenario: 2 vCPUs, after KVM_ARM_VCPU_INIT, every offset": vCPU 0 is not the last of
+    // the series, vCPU 1 is (bit 4), with Aff0 1 in bits 63:32 and processor number 1 in 23:8.
+    let sec = "GICR_TYPER by MPIDR";
+    s.golden(
+        sec,
+        "get REDIST_REGS mpidr=0x0 0x00008 GICR_TYPER.lo => 0 0x00000000",
+        get_u32(gic, GRP_REDIST_REGS, redist_attr(0, GICR_TYPER_LO)),
+    );
+    s.golden(
+        sec,
+        "get REDIST_REGS mpidr=0x0 0x0000c GICR_TYPER.hi => 0 0x00000000",
+        get_u32(gic, GRP_REDIST_REGS, redist_attr(0, GICR_TYPER_HI)),
+    );
+    s.golden(
+        sec,
+        "get REDIST_REGS mpidr=0x1 0x00008 GICR_TYPER.lo => 0 0x00000110",
+        get_u32(gic, GRP_REDIST_REGS, redist_attr(1, GICR_TYPER_LO)),
+    );
+    s.golden(
+        sec,
+        "get REDIST_REGS mpidr=0x1 0x0000c GICR_TYPER.hi => 0 0x00000001",
+        get_u32(gic, GRP_REDIST_REGS, redist_attr(1, GICR_TYPER_HI)),
+    );
+    s.golden(
+        sec,
+        "get REDIST_REGS mpidr=0x100 0x00008 GICR_TYPER.lo => -1 EINVAL",
+        get_u32(gic, GRP_REDIST_REGS, redist_attr(0x100, GICR_TYPER_LO)),
+    );
+}
+
+#[test]
+fn qemu_order() {
+    let Some(kvm) = arm64::open() else { return };
+    // hw/arm/virt.c: the virt board's memory map and interrupt count (NUM_IRQS 256 SPIs, plus
+    // the 32 private ones: "num-irq" 288).
+    const VIRT_GIC_DIST: u64 = 0x0800_0000;
+    const VIRT_GIC_REDIST: u64 = 0x080a_0000;
+    const NUM_IRQ: u32 = 256 + 32;
+    let mut s = Steps::new();
+    let vm = must(kvm.create_vm(), "create_vm");
+    // kvm_arm_vgic_probe(): which GICs can the host emulate?
+    s.golden(
+        "host",
+        "KVM_CREATE_DEVICE ARM_VGIC_V3(7) TEST => 0",
+        probe(&vm, V3),
+    );
+    s.golden(
+        "host",
+        "KVM_CREATE_DEVICE ARM_VGIC_V2(5) TEST => -1 ENODEV",
+        probe(&vm, V2),
+    );
+    // machvirt_init() creates and initialises the vCPUs before the GIC.
+    let vcpus = arm64::create_vcpus(&vm, 2);
+    s.expect(
+        "KVM_ARM_VCPU_INIT of both vCPUs (PSCI 0.2, vCPU 1 powered off)",
+        arm64::init_vcpus(&vm, &vcpus).map(|_| None),
+        Ok(None),
+    );
+    // kvm_arm_gicv3_realize().
+    let gic = create(&vm, V3).expect("create the GICv3");
+    s.golden(
+        "addr: types and buffers",
+        "has ADDR V3_REDIST_REGION(5) => 0",
+        has(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION),
+    );
+    // vgic_set_common_attr(): 288 is a multiple of 32 in [64, 1023].
+    s.expect(
+        "set NR_IRQS 288",
+        set_u32(&gic, GRP_NR_IRQS, 0, NUM_IRQ),
+        Ok(None),
+    );
+    s.golden("ctrl", "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    // kvm_arm_machine_init_done(): the redistributor region (index 0, count = the 2 vCPUs,
+    // addr_ormask `i | count << 52`), then the distributor. The addresses may be set after
+    // CTRL_INIT: "## addr: after CTRL INIT".
+    let region = VIRT_GIC_REDIST | 2 << 52;
+    s.expect(
+        "set ADDR V3_REDIST_REGION 0x00200000080a0000",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION, region),
+        Ok(None),
+    );
+    s.golden(
+        "addr: after CTRL INIT",
+        "set ADDR V3_DIST(2) 0x0000000008000000 => 0",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_DIST, VIRT_GIC_DIST),
+    );
+    // The migration probe and the stop handler of kvm_arm_gicv3_realize().
+    s.golden(
+        "pre-init: has with NR_IRQS 64, before CTRL INIT",
+        "scan has DIST_REGS 0x0000 GICD_CTLR .. 0x0010 GICD_STATUSR x5 => 0",
+        has(&gic, GRP_DIST_REGS, GICD_CTLR),
+    );
+    s.golden(
+        "ctrl",
+        "has CTRL SAVE_PENDING_TABLES(3) => 0",
+        has(&gic, GRP_CTRL, CTRL_SAVE_PENDING_TABLES),
+    );
+    s.golden(
+        "ctrl",
+        "set CTRL SAVE_PENDING_TABLES(3) => 0",
+        set_ctrl(&gic, CTRL_SAVE_PENDING_TABLES),
+    );
+    // Read back as set: kvm_vgic_addr() returns the region as index | base | count << 52.
+    s.golden(
+        "addr: after CTRL INIT",
+        "get ADDR V3_DIST(2) => 0 0x0000000008000000",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_DIST),
+    );
+    s.golden(
+        "addr: after CTRL INIT",
+        "get ADDR V3_REDIST(3) => 0 0x00000000080a0000",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_REDIST),
+    );
+    s.expect(
+        "get ADDR V3_REDIST_REGION in=0",
+        get_u64_in(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION, 0),
+        Ok(Some(region)),
+    );
+    s.expect(
+        "get NR_IRQS",
+        get_u32(&gic, GRP_NR_IRQS, 0),
+        Ok(Some(u64::from(NUM_IRQ))),
+    );
+    check_after_init(&mut s, &gic, u64::from(NUM_IRQ));
+    s.finish();
+}
+
+#[test]
+fn firecracker_order() {
+    let Some(kvm) = arm64::open() else { return };
+    // src/vmm/src/arch/aarch64/layout.rs and gicv3/mod.rs: the distributor just below
+    // MAPPED_IO_START, one redistributor per vCPU below it, IRQ_MAX interrupts.
+    const MAPPED_IO_START: u64 = 1 << 30;
+    const IRQ_MAX: u32 = 128;
+    const VCPUS: u64 = 2;
+    let dist = MAPPED_IO_START - V3_DIST_SIZE;
+    let redists = dist - VCPUS * V3_REDIST_SIZE;
+    let mut s = Steps::new();
+    let vm = must(kvm.create_vm(), "create_vm");
+    // builder.rs: "the vCPUs need to be created (i.e call KVM_CREATE_VCPU) before setting up
+    // the IRQ chip".
+    let vcpus = arm64::create_vcpus(&vm, VCPUS);
+    // GICv3::create(): init_device(), init_device_attributes(), finalize_device().
+    let gic = create(&vm, V3).expect("create the GICv3");
+    s.expect(
+        "set ADDR V3_DIST 0x3fff0000",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_DIST, dist),
+        Ok(None),
+    );
+    s.expect(
+        "set ADDR V3_REDIST 0x3ffb0000",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_REDIST, redists),
+        Ok(None),
+    );
+    s.expect(
+        "set NR_IRQS 128",
+        set_u32(&gic, GRP_NR_IRQS, 0, IRQ_MAX),
+        Ok(None),
+    );
+    s.golden("ctrl", "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    // The vCPUs are initialised when the microVM is configured for boot, after the GIC.
+    s.expect(
+        "KVM_ARM_VCPU_INIT of both vCPUs (PSCI 0.2, vCPU 1 powered off)",
+        arm64::init_vcpus(&vm, &vcpus).map(|_| None),
+        Ok(None),
+    );
+    // save_pending_tables(), when the microVM is paused for a snapshot.
+    s.golden(
+        "ctrl",
+        "set CTRL SAVE_PENDING_TABLES(3) => 0",
+        set_ctrl(&gic, CTRL_SAVE_PENDING_TABLES),
+    );
+    s.expect(
+        "get ADDR V3_DIST",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_DIST),
+        Ok(Some(dist)),
+    );
+    s.expect(
+        "get ADDR V3_REDIST",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_REDIST),
+        Ok(Some(redists)),
+    );
+    // The legacy region reads back as region 0 with count 0 (C: `vgic_v3_rd_region_size()`
+    // sizes it by the vCPUs): "## addr: legacy REDIST (2 vCPUs)".
+    s.expect(
+        "get ADDR V3_REDIST_REGION in=0",
+        get_u64_in(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION, 0),
+        Ok(Some(redists)),
+    );
+    s.expect(
+        "get NR_IRQS",
+        get_u32(&gic, GRP_NR_IRQS, 0),
+        Ok(Some(u64::from(IRQ_MAX))),
+    );
+    check_after_init(&mut s, &gic, u64::from(IRQ_MAX));
+    s.finish();
+}
+
+#[test]
+fn cloud_hypervisor_order() {
+    let Some(kvm) = arm64::open() else { return };
+    // arch/src/aarch64/layout.rs and Gic::create_default_config(): the distributor just below
+    // MAPPED_IO_START, the redistributors below it, the ITS below them; IRQ_NUM interrupts.
+    const MAPPED_IO_START: u64 = 0x0900_0000;
+    const IRQ_NUM: u32 = 256;
+    const VCPUS: u64 = 2;
+    let dist = MAPPED_IO_START - V3_DIST_SIZE;
+    let redists = dist - VCPUS * V3_REDIST_SIZE;
+    let msi = redists - V3_ITS_SIZE;
+    let mut s = Steps::new();
+    let vm = must(kvm.create_vm(), "create_vm");
+    // Here the vCPUs are created and initialised before the GIC, the other order from the
+    // Firecracker test.
+    let vcpus = arm64::create_vcpus(&vm, VCPUS);
+    s.expect(
+        "KVM_ARM_VCPU_INIT of both vCPUs (PSCI 0.2, vCPU 1 powered off)",
+        arm64::init_vcpus(&vm, &vcpus).map(|_| None),
+        Ok(None),
+    );
+    let its_offered = probe(&vm, ITS).is_ok();
+    // KvmGicV3Its::new(): create_device(), then init_device_attributes().
+    let gic = create(&vm, V3).expect("create the GICv3");
+    s.expect(
+        "set ADDR V3_DIST 0x08ff0000",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_DIST, dist),
+        Ok(None),
+    );
+    s.expect(
+        "set ADDR V3_REDIST 0x08fb0000",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_REDIST, redists),
+        Ok(None),
+    );
+    let _its = if its_offered {
+        // The ITS: created, placed and initialised before the GIC's NR_IRQS and CTRL_INIT.
+        let its = create(&vm, ITS).expect("create the ITS");
+        s.expect(
+            "ITS: set ADDR ITS 0x08f90000",
+            set_u64(&its, GRP_ADDR, ADDR_ITS, msi),
+            Ok(None),
+        );
+        s.expect("ITS: set CTRL INIT", set_ctrl(&its, CTRL_INIT), Ok(None));
+        Some(its)
+    } else {
+        eprintln!("note: the arm64 node has no kvm-arm-vgic-its yet: the ITS steps are left out");
+        None
+    };
+    s.expect(
+        "set NR_IRQS 256",
+        set_u32(&gic, GRP_NR_IRQS, 0, IRQ_NUM),
+        Ok(None),
+    );
+    s.golden("ctrl", "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    // save_data_tables(), before a snapshot.
+    s.golden(
+        "ctrl",
+        "set CTRL SAVE_PENDING_TABLES(3) => 0",
+        set_ctrl(&gic, CTRL_SAVE_PENDING_TABLES),
+    );
+    s.expect(
+        "get ADDR V3_DIST",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_DIST),
+        Ok(Some(dist)),
+    );
+    s.expect(
+        "get ADDR V3_REDIST",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_REDIST),
+        Ok(Some(redists)),
+    );
+    // 256 interrupts: the same as the default "## nr_irqs: the default at CTRL INIT".
+    s.golden(
+        "nr_irqs: the default at CTRL INIT",
+        "get NR_IRQS attr=0x0 => 0 0x00000100",
+        get_u32(&gic, GRP_NR_IRQS, 0),
+    );
+    // With an ITS, GICD_TYPER reports LPIs: the golden values below are those without one.
+    if !its_offered {
+        s.golden(
+            "nr_irqs: the default at CTRL INIT",
+            "get DIST_REGS 0x0004 GICD_TYPER => 0 0x00480007",
+            get_u32(&gic, GRP_DIST_REGS, GICD_TYPER),
+        );
+        check_after_init(&mut s, &gic, u64::from(IRQ_NUM));
+    }
+    s.finish();
+}
+
+#[test]
+fn registers_after_init_are_the_golden_values() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    // "## scenario: 1 vCPU, after KVM_ARM_VCPU_INIT": the golden set-up, step for step.
+    let vm = must(kvm.create_vm(), "create_vm");
+    let vcpus = arm64::create_vcpus(&vm, 1);
+    arm64::init_vcpus(&vm, &vcpus).expect("KVM_ARM_VCPU_INIT");
+    let gic = create(&vm, V3).expect("create the GICv3");
+    let sec = "scenario: 1 vCPU, after KVM_ARM_VCPU_INIT";
+    s.golden(
+        sec,
+        "set ADDR V3_DIST(2) 0x0000000008000000 => 0",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_DIST, 0x0800_0000),
+    );
+    s.golden(
+        sec,
+        "set ADDR V3_REDIST(3) 0x00000000080a0000 => 0",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_REDIST, 0x080a_0000),
+    );
+    s.golden(
+        sec,
+        "set NR_IRQS attr=0x0 0x00000040 => 0",
+        set_u32(&gic, GRP_NR_IRQS, 0, 64),
+    );
+    s.golden(sec, "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    let sec = "DIST_REGS before writes";
+    for (line, off) in [
+        ("get DIST_REGS 0x0000 GICD_CTLR => 0 0x00000050", GICD_CTLR),
+        (
+            "get DIST_REGS 0x0004 GICD_TYPER => 0 0x00480001",
+            GICD_TYPER,
+        ),
+        ("get DIST_REGS 0x0008 GICD_IIDR => 0 0x4b00343b", GICD_IIDR),
+        (
+            "get DIST_REGS 0x000c GICD_TYPER2 => 0 0x00000000",
+            GICD_TYPER2,
+        ),
+        (
+            "get DIST_REGS 0x0010 GICD_STATUSR => 0 0xffffffff",
+            GICD_STATUSR,
+        ),
+    ] {
+        s.golden(sec, line, get_u32(&gic, GRP_DIST_REGS, off));
+    }
+    let sec = "REDIST_REGS vcpu 0 before writes";
+    for (line, off) in [
+        (
+            "get REDIST_REGS mpidr=0x0 0x00004 GICR_IIDR => 0 0x4b00043b",
+            GICR_IIDR,
+        ),
+        (
+            "get REDIST_REGS mpidr=0x0 0x00008 GICR_TYPER.lo => 0 0x00000010",
+            GICR_TYPER_LO,
+        ),
+        (
+            "get REDIST_REGS mpidr=0x0 0x0000c GICR_TYPER.hi => 0 0x00000000",
+            GICR_TYPER_HI,
+        ),
+        (
+            "get REDIST_REGS mpidr=0x0 0x00014 GICR_WAKER => 0 0x00000000",
+            GICR_WAKER,
+        ),
+    ] {
+        s.golden(
+            sec,
+            line,
+            get_u32(&gic, GRP_REDIST_REGS, redist_attr(0, off)),
+        );
+    }
+    let sec = "GICR_TYPER by MPIDR";
+    s.golden(
+        sec,
+        "get REDIST_REGS mpidr=0x1 0x00008 GICR_TYPER.lo => -1 EINVAL",
+        get_u32(&gic, GRP_REDIST_REGS, redist_attr(1, GICR_TYPER_LO)),
+    );
+    s.golden(
+        sec,
+        "get REDIST_REGS mpidr=0x100 0x00008 GICR_TYPER.lo => -1 EINVAL",
+        get_u32(&gic, GRP_REDIST_REGS, redist_attr(0x100, GICR_TYPER_LO)),
+    );
+    // The largest and the default interrupt counts.
+    for (sec, nr, typer) in [
+        (
+            "nr_irqs: the largest",
+            Some("set NR_IRQS attr=0x0 0x000003e0 => 0"),
+            "get DIST_REGS 0x0004 GICD_TYPER => 0 0x0048001e",
+        ),
+        (
+            "nr_irqs: the default at CTRL INIT",
+            None,
+            "get DIST_REGS 0x0004 GICD_TYPER => 0 0x00480007",
+        ),
+    ] {
+        let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 1);
+        if let Some(line) = nr {
+            s.golden(sec, line, set_u32(&gic, GRP_NR_IRQS, 0, 992));
+        }
+        s.golden(sec, "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+        s.golden(sec, typer, get_u32(&gic, GRP_DIST_REGS, GICD_TYPER));
+    }
+    s.finish();
+}
+
+#[test]
+fn one_gic_per_vm() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let sec = "create: one GIC per VM";
+    let vm = must(kvm.create_vm(), "create_vm");
+    s.golden(
+        sec,
+        "KVM_CREATE_DEVICE ARM_VGIC_V3(7) => fd",
+        create_step(&vm, V3),
+    );
+    s.golden(
+        sec,
+        "KVM_CREATE_DEVICE ARM_VGIC_V3(7) => -1 EEXIST",
+        create_step(&vm, V3),
+    );
+    s.golden(
+        sec,
+        "KVM_CREATE_DEVICE ARM_VGIC_V3(7) TEST => 0",
+        probe(&vm, V3),
+    );
+    s.golden(
+        sec,
+        "KVM_CREATE_DEVICE ARM_VGIC_V2(5) => -1 ENODEV",
+        create_step(&vm, V2),
+    );
+    s.finish();
+}
+
+#[test]
+fn addr_types_and_buffers() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let sec = "addr: types and buffers";
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 2);
+    for (line, ty) in [
+        ("has ADDR V2_DIST(0) => -1 ENXIO", ADDR_V2_DIST),
+        ("has ADDR V2_CPU(1) => -1 ENXIO", ADDR_V2_CPU),
+        ("has ADDR V3_DIST(2) => 0", ADDR_V3_DIST),
+        ("has ADDR V3_REDIST(3) => 0", ADDR_V3_REDIST),
+        ("has ADDR ITS(4) => -1 ENXIO", ADDR_ITS),
+        ("has ADDR V3_REDIST_REGION(5) => 0", ADDR_V3_REDIST_REGION),
+        ("has ADDR type(6) => -1 ENXIO", 6),
+        ("has ADDR type(18446744073709551615) => -1 ENXIO", u64::MAX),
+    ] {
+        s.golden(sec, line, has(&gic, GRP_ADDR, ty));
+    }
+    // Unset addresses read as VGIC_ADDR_UNDEF.
+    s.golden(
+        sec,
+        "get ADDR V3_DIST(2) => 0 0xffffffffffffffff",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_DIST),
+    );
+    s.golden(
+        sec,
+        "get ADDR V3_REDIST(3) => 0 0xffffffffffffffff",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_REDIST),
+    );
+    s.golden(
+        sec,
+        "get ADDR V3_REDIST_REGION(5) in=0x0000000000000000 => -1 ENOENT",
+        get_u64_in(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION, 0),
+    );
+    for (line, ty) in [
+        ("get ADDR V2_DIST(0) => -1 ENXIO", ADDR_V2_DIST),
+        ("get ADDR V2_CPU(1) => -1 ENXIO", ADDR_V2_CPU),
+        ("get ADDR ITS(4) => -1 ENXIO", ADDR_ITS),
+        ("get ADDR type(6) => -1 ENXIO", 6),
+    ] {
+        s.golden(sec, line, get_u64(&gic, GRP_ADDR, ty));
+    }
+    for (line, ty, addr) in [
+        (
+            "set ADDR V2_DIST(0) 0x0000000008000000 => -1 ENXIO",
+            ADDR_V2_DIST,
+            0x0800_0000,
+        ),
+        (
+            "set ADDR V2_CPU(1) 0x0000000008010000 => -1 ENXIO",
+            ADDR_V2_CPU,
+            0x0801_0000,
+        ),
+        (
+            "set ADDR ITS(4) 0x0000000008080000 => -1 ENXIO",
+            ADDR_ITS,
+            0x0808_0000,
+        ),
+        (
+            "set ADDR type(6) 0x0000000008000000 => -1 ENXIO",
+            6,
+            0x0800_0000,
+        ),
+    ] {
+        s.golden(sec, line, set_u64(&gic, GRP_ADDR, ty, addr));
+    }
+    // kvm_vgic_addr() reads the value before it looks at the type.
+    let null = |a| arm64::set_raw(&gic, &kvm_devctl_tests::attr(GRP_ADDR, a, 0));
+    s.golden(
+        sec,
+        "set ADDR V3_DIST(2) NULL => -1 EFAULT",
+        null(ADDR_V3_DIST),
+    );
+    s.golden(sec, "set ADDR type(6) NULL => -1 EFAULT", null(6));
+    s.golden(
+        sec,
+        "get ADDR V3_DIST(2) NULL => -1 EFAULT",
+        get_raw(&gic, GRP_ADDR, ADDR_V3_DIST, 0),
+    );
+    s.golden(
+        sec,
+        "get ADDR V3_REDIST_REGION(5) NULL => -1 EFAULT",
+        get_raw(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION, 0),
+    );
+    s.golden(
+        sec,
+        "get ADDR type(6) NULL => -1 ENXIO",
+        get_raw(&gic, GRP_ADDR, 6, 0),
+    );
+    s.finish();
+}
+
+#[test]
+fn dist_addr_errnos() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let sec = "addr: DIST";
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 2);
+    // vgic_check_iorange(): 64K alignment (EINVAL), the 40-bit IPA space of a type-0 VM
+    // (E2BIG), wrapping (EINVAL), then EEXIST once set.
+    for (line, addr) in [
+        (
+            "set ADDR V3_DIST(2) 0x0000000008001000 => -1 EINVAL",
+            0x0800_1000,
+        ),
+        (
+            "set ADDR V3_DIST(2) 0x0000000008008000 => -1 EINVAL",
+            0x0800_8000,
+        ),
+        (
+            "set ADDR V3_DIST(2) 0x0000010000000000 => -1 E2BIG",
+            1 << 40,
+        ),
+        (
+            "set ADDR V3_DIST(2) 0x000000ffffff8000 => -1 EINVAL",
+            0xff_ffff_8000,
+        ),
+        (
+            "set ADDR V3_DIST(2) 0x0010000000000000 => -1 E2BIG",
+            1 << 52,
+        ),
+        (
+            "set ADDR V3_DIST(2) 0xffffffffffff0000 => -1 EINVAL",
+            0xffff_ffff_ffff_0000,
+        ),
+        ("set ADDR V3_DIST(2) 0x0000000008000000 => 0", 0x0800_0000),
+    ] {
+        s.golden(sec, line, set_u64(&gic, GRP_ADDR, ADDR_V3_DIST, addr));
+    }
+    s.golden(
+        sec,
+        "get ADDR V3_DIST(2) => 0 0x0000000008000000",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_DIST),
+    );
+    for (line, addr) in [
+        (
+            "set ADDR V3_DIST(2) 0x0000000008000000 => -1 EEXIST",
+            0x0800_0000,
+        ),
+        (
+            "set ADDR V3_DIST(2) 0x0000000008100000 => -1 EEXIST",
+            0x0810_0000,
+        ),
+    ] {
+        s.golden(sec, line, set_u64(&gic, GRP_ADDR, ADDR_V3_DIST, addr));
+    }
+    s.golden(
+        sec,
+        "get ADDR V3_DIST(2) => 0 0x0000000008000000",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_DIST),
+    );
+    s.finish();
+}
+
+#[test]
+fn redist_addr_errnos() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let sec = "addr: legacy REDIST (2 vCPUs)";
+    let set = |gic: &DeviceFd, ty, addr| set_u64(gic, GRP_ADDR, ty, addr);
+    // The legacy region: one 128K redistributor per vCPU, 64K aligned, inside the IPA space.
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 2);
+    for (line, addr) in [
+        (
+            "set ADDR V3_REDIST(3) 0x00000000080a1000 => -1 EINVAL",
+            0x080a_1000,
+        ),
+        (
+            "set ADDR V3_REDIST(3) 0x0000010000000000 => -1 E2BIG",
+            1 << 40,
+        ),
+        (
+            "set ADDR V3_REDIST(3) 0x000000fffffe0000 => -1 E2BIG",
+            0xff_fffe_0000,
+        ),
+        (
+            "set ADDR V3_REDIST(3) 0x000000fffffc0000 => 0",
+            0xff_fffc_0000,
+        ),
+    ] {
+        s.golden(sec, line, set(&gic, ADDR_V3_REDIST, addr));
+    }
+    s.golden(
+        sec,
+        "get ADDR V3_REDIST(3) => 0 0x000000fffffc0000",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_REDIST),
+    );
+    // Against the distributor: the legacy region must not overlap it; a second legacy
+    // region is EEXIST; an indexed region may follow it, at the next index only.
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 2);
+    for (line, ty, addr) in [
+        (
+            "set ADDR V3_DIST(2) 0x0000000008000000 => 0",
+            ADDR_V3_DIST,
+            0x0800_0000,
+        ),
+        (
+            "set ADDR V3_REDIST(3) 0x0000000007fe0000 => -1 EINVAL",
+            ADDR_V3_REDIST,
+            0x07fe_0000,
+        ),
+        (
+            "set ADDR V3_REDIST(3) 0x0000000008000000 => -1 EINVAL",
+            ADDR_V3_REDIST,
+            0x0800_0000,
+        ),
+        (
+            "set ADDR V3_REDIST(3) 0x0000000007fc0000 => 0",
+            ADDR_V3_REDIST,
+            0x07fc_0000,
+        ),
+    ] {
+        s.golden(sec, line, set(&gic, ty, addr));
+    }
+    s.golden(
+        sec,
+        "get ADDR V3_REDIST_REGION(5) in=0x0000000000000001 => -1 ENOENT",
+        get_u64_in(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION, 1),
+    );
+    for (line, ty, addr) in [
+        (
+            "set ADDR V3_REDIST(3) 0x00000000080a0000 => -1 EEXIST",
+            ADDR_V3_REDIST,
+            0x080a_0000,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000080a0001 => 0",
+            ADDR_V3_REDIST_REGION,
+            0x0010_0000_080a_0001,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000080a0000 => -1 EINVAL",
+            ADDR_V3_REDIST_REGION,
+            0x0010_0000_080a_0000,
+        ),
+    ] {
+        s.golden(sec, line, set(&gic, ty, addr));
+    }
+    s.finish();
+}
+
+#[test]
+fn redist_region_errnos() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let sec = "addr: REDIST_REGION (2 vCPUs)";
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 2);
+    let set = |addr| set_u64(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION, addr);
+    let get = |index| get_u64_in(&gic, GRP_ADDR, ADDR_V3_REDIST_REGION, index);
+    // The encoding: count in 63:52 (not 0), base in 51:16, flags in 15:12 (must be 0), index
+    // in 11:0, regions in index order from 0.
+    for (line, addr) in [
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000080a1000 => -1 EINVAL",
+            0x0010_0000_080a_1000,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000080a8000 => -1 EINVAL",
+            0x0010_0000_080a_8000,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00000000080a0000 => -1 EINVAL",
+            0x0000_0000_080a_0000,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000080a0001 => -1 EINVAL",
+            0x0010_0000_080a_0001,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x0010010000000000 => -1 E2BIG",
+            0x0010_0100_0000_0000,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x002000fffffe0000 => -1 E2BIG",
+            0x0020_00ff_fffe_0000,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0xffffffffffff0000 => -1 E2BIG",
+            0xffff_ffff_ffff_0000,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000080a0000 => 0",
+            0x0010_0000_080a_0000,
+        ),
+    ] {
+        s.golden(sec, line, set(addr));
+    }
+    for (line, index) in [
+        (
+            "get ADDR V3_REDIST_REGION(5) in=0x0000000000000000 => 0 0x00100000080a0000",
+            0,
+        ),
+        (
+            "get ADDR V3_REDIST_REGION(5) in=0x0050000123453000 => 0 0x00100000080a0000",
+            0x0050_0001_2345_3000,
+        ),
+        (
+            "get ADDR V3_REDIST_REGION(5) in=0x0000000000000001 => -1 ENOENT",
+            1,
+        ),
+    ] {
+        s.golden(sec, line, get(index));
+    }
+    s.golden(
+        sec,
+        "get ADDR V3_REDIST(3) => 0 0x00000000080a0000",
+        get_u64(&gic, GRP_ADDR, ADDR_V3_REDIST),
+    );
+    for (line, addr) in [
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000081a0000 => -1 EINVAL",
+            0x0010_0000_081a_0000,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000081a0002 => -1 EINVAL",
+            0x0010_0000_081a_0002,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000080b0001 => -1 EINVAL",
+            0x0010_0000_080b_0001,
+        ),
+        (
+            "set ADDR V3_REDIST_REGION(5) 0x00100000080c0001 => 0",
+            0x0010_0000_080c_0001,
+        ),
+    ] {
+        s.golden(sec, line, set(addr));
+    }
+    s.golden(
+        sec,
+        "get ADDR V3_REDIST_REGION(5) in=0x0000000000000001 => 0 0x00100000080c0001",
+        get(1),
+    );
+    s.golden(
+        sec,
+        "set ADDR V3_REDIST(3) 0x00000000082a0000 => -1 EINVAL",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_REDIST, 0x082a_0000),
+    );
+    s.finish();
+}
+
+#[test]
+fn nr_irqs_errnos() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let sec = "nr_irqs: bounds";
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 1);
+    s.golden(sec, "has NR_IRQS attr=0x0 => 0", has(&gic, GRP_NR_IRQS, 0));
+    s.golden(
+        sec,
+        "get NR_IRQS attr=0x0 => 0 0x00000020",
+        get_u32(&gic, GRP_NR_IRQS, 0),
+    );
+    // vgic_set_common_attr(): at least 64, at most 1023, a multiple of 32.
+    for (line, val) in [
+        ("set NR_IRQS attr=0x0 0x00000000 => -1 EINVAL", 0),
+        ("set NR_IRQS attr=0x0 0x00000020 => -1 EINVAL", 0x20),
+        ("set NR_IRQS attr=0x0 0x00000030 => -1 EINVAL", 0x30),
+        ("set NR_IRQS attr=0x0 0x0000003f => -1 EINVAL", 0x3f),
+        ("set NR_IRQS attr=0x0 0x00000041 => -1 EINVAL", 0x41),
+        ("set NR_IRQS attr=0x0 0x00000050 => -1 EINVAL", 0x50),
+        ("set NR_IRQS attr=0x0 0x000003ff => -1 EINVAL", 0x3ff),
+        ("set NR_IRQS attr=0x0 0x00000400 => -1 EINVAL", 0x400),
+        ("set NR_IRQS attr=0x0 0x00000420 => -1 EINVAL", 0x420),
+        ("set NR_IRQS attr=0x0 0xffffffe0 => -1 EINVAL", 0xffff_ffe0),
+    ] {
+        s.golden(sec, line, set_u32(&gic, GRP_NR_IRQS, 0, val));
+    }
+    s.golden(
+        sec,
+        "set NR_IRQS attr=0x0 NULL => -1 EFAULT",
+        arm64::set_raw(&gic, &kvm_devctl_tests::attr(GRP_NR_IRQS, 0, 0)),
+    );
+    // Once set, EBUSY, whatever the value.
+    for (line, val) in [
+        ("set NR_IRQS attr=0x0 0x00000040 => 0", 0x40),
+        ("set NR_IRQS attr=0x0 0x00000040 => -1 EBUSY", 0x40),
+        ("set NR_IRQS attr=0x0 0x00000060 => -1 EBUSY", 0x60),
+    ] {
+        s.golden(sec, line, set_u32(&gic, GRP_NR_IRQS, 0, val));
+    }
+    s.golden(
+        sec,
+        "get NR_IRQS attr=0x0 => 0 0x00000040",
+        get_u32(&gic, GRP_NR_IRQS, 0),
+    );
+    // After CTRL_INIT, which gives the default: EBUSY too.
+    let sec = "nr_irqs: the default at CTRL INIT";
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 1);
+    s.golden(sec, "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    s.golden(
+        sec,
+        "get NR_IRQS attr=0x0 => 0 0x00000100",
+        get_u32(&gic, GRP_NR_IRQS, 0),
+    );
+    s.golden(
+        sec,
+        "set NR_IRQS attr=0x0 0x00000040 => -1 EBUSY",
+        set_u32(&gic, GRP_NR_IRQS, 0, 0x40),
+    );
+    s.finish();
+}
+
+#[test]
+fn ctrl_and_init_rules() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let sec = "ctrl";
+    let vm = must(kvm.create_vm(), "create_vm");
+    let _vcpu = must(vm.create_vcpu(0), "create_vcpu");
+    let gic = create(&vm, V3).expect("create the GICv3");
+    for (line, a) in [
+        ("has CTRL INIT(0) => 0", CTRL_INIT),
+        (
+            "has CTRL ITS_SAVE_TABLES(1) => -1 ENXIO",
+            CTRL_ITS_SAVE_TABLES,
+        ),
+        (
+            "has CTRL ITS_RESTORE_TABLES(2) => -1 ENXIO",
+            CTRL_ITS_RESTORE_TABLES,
+        ),
+        (
+            "has CTRL SAVE_PENDING_TABLES(3) => 0",
+            CTRL_SAVE_PENDING_TABLES,
+        ),
+        ("has CTRL ITS_RESET(4) => -1 ENXIO", CTRL_ITS_RESET),
+    ] {
+        s.golden(sec, line, has(&gic, GRP_CTRL, a));
+    }
+    // The ITS's controls are not the GIC's; SAVE_PENDING_TABLES needs an initialised GIC.
+    for (line, a) in [
+        (
+            "set CTRL ITS_SAVE_TABLES(1) => -1 ENXIO",
+            CTRL_ITS_SAVE_TABLES,
+        ),
+        (
+            "set CTRL ITS_RESTORE_TABLES(2) => -1 ENXIO",
+            CTRL_ITS_RESTORE_TABLES,
+        ),
+        ("set CTRL ITS_RESET(4) => -1 ENXIO", CTRL_ITS_RESET),
+        (
+            "set CTRL SAVE_PENDING_TABLES(3) => -1 ENXIO",
+            CTRL_SAVE_PENDING_TABLES,
+        ),
+        ("set CTRL INIT(0) => 0", CTRL_INIT),
+        ("set CTRL INIT(0) => 0", CTRL_INIT),
+        (
+            "set CTRL SAVE_PENDING_TABLES(3) => 0",
+            CTRL_SAVE_PENDING_TABLES,
+        ),
+    ] {
+        s.golden(sec, line, set_ctrl(&gic, a));
+    }
+    // No vCPU may be added to an initialised GIC (C: kvm_arch_vcpu_precreate()).
+    s.golden(
+        sec,
+        "KVM_CREATE_VCPU id=1 => -1 EBUSY",
+        vm.create_vcpu(1).outcome().map(|_| None),
+    );
+    // CTRL_INIT without vCPUs succeeds, and then no vCPU can be created either.
+    let sec = "ctrl: INIT without vCPUs";
+    let vm = must(kvm.create_vm(), "create_vm");
+    let gic = create(&vm, V3).expect("create the GICv3");
+    s.golden(sec, "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    s.golden(
+        sec,
+        "get NR_IRQS attr=0x0 => 0 0x00000100",
+        get_u32(&gic, GRP_NR_IRQS, 0),
+    );
+    s.golden(
+        sec,
+        "KVM_CREATE_VCPU id=0 => -1 EBUSY",
+        vm.create_vcpu(0).outcome().map(|_| None),
+    );
+    s.golden(
+        sec,
+        "get DIST_REGS 0x0004 GICD_TYPER => -1 EINVAL",
+        get_u32(&gic, GRP_DIST_REGS, GICD_TYPER),
+    );
+    s.finish();
+}
+
+#[test]
+fn maint_irq() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let sec = "maint_irq";
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 1);
+    s.golden(
+        sec,
+        "has MAINT_IRQ attr=0x0 => 0",
+        has(&gic, GRP_MAINT_IRQ, 0),
+    );
+    s.golden(
+        sec,
+        "get MAINT_IRQ attr=0x0 => 0 0x00000000",
+        get_u32(&gic, GRP_MAINT_IRQ, 0),
+    );
+    // A PPI (16-31), and only before CTRL_INIT.
+    for (line, val) in [
+        ("set MAINT_IRQ attr=0x0 0x0000000f => -1 EINVAL", 0x0f),
+        ("set MAINT_IRQ attr=0x0 0x00000020 => -1 EINVAL", 0x20),
+        ("set MAINT_IRQ attr=0x0 0x00000010 => 0", 0x10),
+        ("set MAINT_IRQ attr=0x0 0x00000019 => 0", 0x19),
+    ] {
+        s.golden(sec, line, set_u32(&gic, GRP_MAINT_IRQ, 0, val));
+    }
+    s.golden(
+        sec,
+        "get MAINT_IRQ attr=0x0 => 0 0x00000019",
+        get_u32(&gic, GRP_MAINT_IRQ, 0),
+    );
+    s.golden(sec, "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    s.golden(
+        sec,
+        "set MAINT_IRQ attr=0x0 0x00000017 => -1 EBUSY",
+        set_u32(&gic, GRP_MAINT_IRQ, 0, 0x17),
+    );
+    s.golden(
+        sec,
+        "get MAINT_IRQ attr=0x0 => 0 0x00000019",
+        get_u32(&gic, GRP_MAINT_IRQ, 0),
+    );
+    s.finish();
+}
+
+#[test]
+fn registers_before_init() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    // Without a vCPU, no register can be addressed at all.
+    let sec = "pre-init: no vCPU";
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 0);
+    s.golden(
+        sec,
+        "get DIST_REGS 0x0008 GICD_IIDR => -1 EINVAL",
+        get_u32(&gic, GRP_DIST_REGS, GICD_IIDR),
+    );
+    s.golden(
+        sec,
+        "has DIST_REGS 0x0000 GICD_CTLR => -1 EINVAL",
+        has(&gic, GRP_DIST_REGS, GICD_CTLR),
+    );
+    // Before CTRL_INIT only GICD_IIDR and GICD_TYPER2 (C: reg_allowed_pre_init()), which a
+    // VMM sets to choose the implementation revision before it restores the rest.
+    let sec = "pre-init: 2 vCPUs, registers before CTRL INIT";
+    let (_vm, _vcpus, gic) = vm_with_gic(&kvm, 2);
+    for (line, off) in [
+        ("get DIST_REGS 0x0000 GICD_CTLR => -1 EBUSY", GICD_CTLR),
+        ("get DIST_REGS 0x0004 GICD_TYPER => -1 EBUSY", GICD_TYPER),
+        ("get DIST_REGS 0x0008 GICD_IIDR => 0 0x4b00343b", GICD_IIDR),
+        (
+            "get DIST_REGS 0x000c GICD_TYPER2 => 0 0x00000000",
+            GICD_TYPER2,
+        ),
+    ] {
+        s.golden(sec, line, get_u32(&gic, GRP_DIST_REGS, off));
+    }
+    for (line, off, val) in [
+        (
+            "set DIST_REGS 0x0000 GICD_CTLR 0x00000002 => -1 EBUSY",
+            GICD_CTLR,
+            2,
+        ),
+        (
+            "set DIST_REGS 0x0008 GICD_IIDR 0x4b00143b => -1 EINVAL",
+            GICD_IIDR,
+            0x4b00_143b,
+        ),
+        (
+            "set DIST_REGS 0x0008 GICD_IIDR 0x4b00243b => 0",
+            GICD_IIDR,
+            0x4b00_243b,
+        ),
+    ] {
+        s.golden(sec, line, set_u32(&gic, GRP_DIST_REGS, off, val));
+    }
+    s.golden(
+        sec,
+        "get DIST_REGS 0x0008 GICD_IIDR => 0 0x4b00243b",
+        get_u32(&gic, GRP_DIST_REGS, GICD_IIDR),
+    );
+    for (line, off, val) in [
+        (
+            "set DIST_REGS 0x0008 GICD_IIDR 0x4b00443b => -1 EINVAL",
+            GICD_IIDR,
+            0x4b00_443b,
+        ),
+        (
+            "set DIST_REGS 0x0008 GICD_IIDR 0x4b00343a => -1 EINVAL",
+            GICD_IIDR,
+            0x4b00_343a,
+        ),
+        (
+            "set DIST_REGS 0x000c GICD_TYPER2 0x00000100 => -1 EINVAL",
+            GICD_TYPER2,
+            0x100,
+        ),
+    ] {
+        s.golden(sec, line, set_u32(&gic, GRP_DIST_REGS, off, val));
+    }
+    s.golden(
+        sec,
+        "get REDIST_REGS mpidr=0x0 0x00008 GICR_TYPER.lo => -1 EBUSY",
+        get_u32(&gic, GRP_REDIST_REGS, redist_attr(0, GICR_TYPER_LO)),
+    );
+    s.finish();
+}
+
+#[test]
+fn golden_results_parse() {
+    // The parser of the expectations: each form once, so that a parse error cannot pass.
+    assert_eq!(arm64::parse_result("set CTRL INIT(0) => 0"), Ok(None));
+    assert_eq!(
+        arm64::parse_result("KVM_CREATE_DEVICE ARM_VGIC_V3(7) => fd"),
+        Ok(None)
+    );
+    assert_eq!(
+        arm64::parse_result("get ADDR V3_DIST(2) => 0 0xffffffffffffffff"),
+        Ok(Some(u64::MAX))
+    );
+    assert_eq!(
+        arm64::parse_result("set ADDR V3_DIST(2) 0x0000010000000000 => -1 E2BIG"),
+        fails(libc::E2BIG)
+    );
+    let missing = std::panic::catch_unwind(|| {
+        arm64::assert_golden_line("ctrl", "set CTRL INIT(0) => -1 EBUSY");
+    });
+    assert!(
+        missing.is_err(),
+        "a line real KVM did not print must not be accepted"
+    );
+}
