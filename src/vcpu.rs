@@ -96,6 +96,9 @@ pub(crate) struct ArmVcpu {
     /// The GICv3 redistributor slot, as (region index, slot in the region), once placed (C:
     /// `vgic_cpu->rdreg` and `rdreg_index`).
     pub(crate) rd: Option<(u32, u32)>,
+    /// The GICv3 redistributor state: private interrupts, `GICR_PENDBASER` (C:
+    /// `vcpu->arch.vgic_cpu`).
+    pub(crate) redist: crate::devices::vgic::redist::RedistState,
 }
 
 impl Vcpu {
