@@ -37,6 +37,7 @@ pub(crate) mod dist;
 pub(crate) mod irq;
 pub(crate) mod redist;
 pub(crate) mod regions;
+pub(crate) mod sysregs;
 pub(crate) mod v3;
 
 /// The most vCPUs a VM can have on the modelled host (C: `kvm_vgic_get_max_vcpus()`,

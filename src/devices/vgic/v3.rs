@@ -26,7 +26,8 @@ use super::{
     dist,
     irq,
     redist,
-    regions, //
+    regions,
+    sysregs, //
 };
 use crate::{
     attr::DeviceAttr,
@@ -149,13 +150,11 @@ impl VgicV3 {
     /// accesses the register; the value is copied from and to user space without the lock.
     fn regs_access(vm: &Vm, attr: &DeviceAttr, write: bool) -> Result {
         let (index, offset) = parse_attr(&vm.lock(), attr)?;
+        if attr.group() == grp::CPU_SYSREGS {
+            return Self::sysregs_access(vm, attr, index, write);
+        }
         // C reads the value to write before taking the locks (sysregs read their own).
-        let uaccess = attr.group() != grp::CPU_SYSREGS;
-        let val = if write && uaccess {
-            attr.read_u32()?
-        } else {
-            0
-        };
+        let val = if write { attr.read_u32()? } else { 0 };
         let read = {
             let mut inner = vm.lock();
             if !(inner.vgic.initialized || reg_allowed_pre_init(attr)) {
@@ -197,7 +196,6 @@ impl VgicV3 {
                     let mut arm = vcpu.arm_lock();
                     line_level_access(vgic, &mut arm.redist, attr.attr(), write, val)?
                 }
-                // The CPU interface is not modelled yet.
                 _ => return Err(ENXIO),
             }
         };
@@ -205,6 +203,33 @@ impl VgicV3 {
             Some(v) => attr.write_u32(v),
             None => Ok(()),
         }
+    }
+
+    /// `KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS` get and set of vCPU `index` (C: the rest of
+    /// `vgic_v3_attr_regs_access()`, `vgic_v3_cpu_sysregs_uaccess()`,
+    /// `kvm_sys_reg_get_user()`, `kvm_sys_reg_set_user()`).
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` before initialisation, `ENOENT` for a register the CPU interface does not
+    /// offer, `EFAULT`, and the errors of [`sysregs::CpuIf::set`] and [`sysregs::CpuIf::get`].
+    fn sysregs_access(vm: &Vm, attr: &DeviceAttr, index: usize, write: bool) -> Result {
+        let val = {
+            let inner = vm.lock();
+            if !inner.vgic.initialized {
+                return Err(EBUSY);
+            }
+            let r = sysregs::lookup(attr.attr()).ok_or(ENOENT)?;
+            let vcpu = inner.vcpus.get(index).ok_or(EINVAL)?;
+            let mut arm = vcpu.arm_lock();
+            if write {
+                // C reads the value under its (sleeping) locks, after the lookup; so do we.
+                let val = attr.read_u64()?;
+                return arm.cpuif.set(r, val);
+            }
+            arm.cpuif.get(r)?
+        };
+        attr.put_u64(val)
     }
 
     /// `KVM_DEV_ARM_VGIC_GRP_CTRL` set (C: `vgic_set_common_attr()`).
@@ -296,9 +321,9 @@ impl DeviceType for VgicV3 {
                     .ok_or(ENXIO)
             }
             grp::CPU_SYSREGS => {
-                // C: `vgic_v3_has_cpu_sysregs_attr()`; the CPU interface is not modelled yet.
+                // C: `vgic_v3_has_cpu_sysregs_attr()`.
                 parse_attr(&vm.lock(), attr)?;
-                Err(ENXIO)
+                sysregs::lookup(a).map(|_| ()).ok_or(ENXIO)
             }
             grp::NR_IRQS | grp::MAINT_IRQ => Ok(()),
             grp::LEVEL_INFO
