@@ -14,7 +14,10 @@
 //! modelled here; the SGI frame accesses the vCPU's private interrupts through [`irq`].
 //! Each vCPU has one [`RedistState`].
 
-use kernel::prelude::*;
+use kernel::{
+    nospec,
+    prelude::*, //
+};
 
 use super::{
     dist::{
@@ -111,6 +114,15 @@ fn sanitise_baser(reg: u64) -> u64 {
     sanitise_field(reg, BASER_OUTER_SHIFT, 7, |f| if f == 1 { 1 } else { 0 })
 }
 
+/// The index of private interrupt `intid` (decoded from a user offset), clamped under
+/// speculation as `array_index_nospec()` does; `NR_PRIVATE` (an empty slice) if out of range.
+fn private_index(intid: u32) -> usize {
+    match usize::try_from(intid) {
+        Ok(i) if i < irq::NR_PRIVATE => nospec::array_index_nospec(i, irq::NR_PRIVATE),
+        _ => irq::NR_PRIVATE,
+    }
+}
+
 /// `update_64bit_reg()` for a 32-bit access: replaces the half at `offset & 4`.
 fn update_half(reg: u64, offset: u64, val: u32) -> u64 {
     let shift = if offset & 4 != 0 { 32 } else { 0 };
@@ -178,7 +190,10 @@ pub(crate) fn read(
     offset: u64,
 ) -> Result<u32> {
     if let Some((reg, intid, high)) = offset.checked_sub(SGI_BASE).and_then(irq::decode) {
-        let irqs = state.private_irqs.get(intid as usize..).unwrap_or(&[]);
+        let irqs = state
+            .private_irqs
+            .get(private_index(intid)..)
+            .unwrap_or(&[]);
         return Ok(irq::read(reg, irqs, high));
     }
     if (GICR_IDREGS..GICR_IDREGS + 48).contains(&offset) {
@@ -210,7 +225,7 @@ pub(crate) fn read(
 /// `ENXIO` for a register that is not modelled yet.
 pub(crate) fn write(dist: &mut Dist, state: &mut RedistState, offset: u64, val: u32) -> Result {
     if let Some((reg, intid, high)) = offset.checked_sub(SGI_BASE).and_then(irq::decode) {
-        if let Some(irqs) = state.private_irqs.get_mut(intid as usize..) {
+        if let Some(irqs) = state.private_irqs.get_mut(private_index(intid)..) {
             irq::write(reg, irqs, intid, high, val);
         }
         return Ok(());
