@@ -66,6 +66,18 @@ impl DeviceAttr {
             .write(&val)
     }
 
+    /// Writes a 64-bit value at `addr` all or nothing, as arm64's `put_user()` of a `u64` (one
+    /// store) does: the eight bytes are read first, so that a buffer running into an unmapped
+    /// page fails before anything is written (a plain copy would write its first bytes).
+    ///
+    /// # Errors
+    ///
+    /// `EFAULT`.
+    pub(crate) fn put_u64(&self, val: u64) -> Result {
+        self.read_u64()?;
+        self.write_u64(val)
+    }
+
     /// Writes a 64-bit value at `addr` (C: `put_user()` of a `u64`).
     pub(crate) fn write_u64(&self, val: u64) -> Result {
         UserSlice::new(UserPtr::from_addr(self.raw.addr as usize), 8)

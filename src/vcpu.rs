@@ -96,6 +96,11 @@ pub(crate) struct ArmVcpu {
     /// The GICv3 redistributor slot, as (region index, slot in the region), once placed (C:
     /// `vgic_cpu->rdreg` and `rdreg_index`).
     pub(crate) rd: Option<(u32, u32)>,
+    /// The GICv3 redistributor state: private interrupts, `GICR_PENDBASER` (C:
+    /// `vcpu->arch.vgic_cpu`).
+    pub(crate) redist: crate::devices::vgic::redist::RedistState,
+    /// The GICv3 CPU interface (C: `vcpu->arch.vgic_cpu.vgic_v3`).
+    pub(crate) cpuif: crate::devices::vgic::sysregs::CpuIf,
 }
 
 impl Vcpu {

@@ -34,8 +34,10 @@ use crate::{
 };
 
 pub(crate) mod dist;
+pub(crate) mod irq;
 pub(crate) mod redist;
 pub(crate) mod regions;
+pub(crate) mod sysregs;
 pub(crate) mod v3;
 
 /// The most vCPUs a VM can have on the modelled host (C: `kvm_vgic_get_max_vcpus()`,
@@ -91,6 +93,10 @@ pub(crate) struct Dist {
     pub(crate) enabled: bool,
     /// The revision `GICD_IIDR` reports (C: `implementation_rev`).
     pub(crate) implementation_rev: u32,
+    /// The SPIs, `nr_spis` of them once initialised (C: `spis`).
+    pub(crate) spis: KVec<irq::VgicIrq>,
+    /// `GICR_PROPBASER`, shared by all redistributors (C: `propbaser`).
+    pub(crate) propbaser: u64,
 }
 
 impl Dist {
@@ -105,6 +111,8 @@ impl Dist {
             mi_intid: 0,
             enabled: false,
             implementation_rev: dist::IMP_REV_LATEST,
+            spis: KVec::new(),
+            propbaser: 0,
         }
     }
 
@@ -399,18 +407,27 @@ pub(crate) fn set_nr_irqs(vm: &mut VmInner, attr: &DeviceAttr) -> Result {
     Ok(())
 }
 
-/// `vgic_init()`: freezes the number of SPIs and marks the VGIC initialised.
+/// `vgic_init()`: freezes the number of SPIs, gives them their initial state (C:
+/// `kvm_vgic_dist_init()`) and marks the VGIC initialised.
 ///
 /// # Errors
 ///
-/// None on this model: C's `EBUSY` for a vCPU being created cannot happen under the VM lock.
+/// `ENOMEM`. C's `EBUSY` for a vCPU being created cannot happen under the VM lock.
 pub(crate) fn init(vm: &mut VmInner) -> Result {
     if vm.vgic.initialized {
         return Ok(());
     }
-    if vm.vgic.nr_spis == 0 {
-        vm.vgic.nr_spis = VGIC_NR_IRQS_LEGACY - VGIC_NR_PRIVATE_IRQS;
+    let nr_spis = match vm.vgic.nr_spis {
+        0 => VGIC_NR_IRQS_LEGACY - VGIC_NR_PRIVATE_IRQS,
+        n => n,
+    };
+    // CAST: at most `VGIC_MAX_RESERVED`.
+    let mut spis = KVec::with_capacity(nr_spis as usize, GFP_KERNEL_ACCOUNT)?;
+    for _ in 0..nr_spis {
+        spis.push(irq::VgicIrq::spi(), GFP_KERNEL_ACCOUNT)?;
     }
+    vm.vgic.spis = spis;
+    vm.vgic.nr_spis = nr_spis;
     vm.vgic.initialized = true;
     Ok(())
 }

@@ -17,14 +17,17 @@
 //! register answers `ENXIO`.
 
 use kernel::{
+    nospec,
     prelude::*,
     uapi, //
 };
 
 use super::{
     dist,
+    irq,
     redist,
-    regions, //
+    regions,
+    sysregs, //
 };
 use crate::{
     attr::DeviceAttr,
@@ -34,6 +37,55 @@ use crate::{
         VmInner, //
     },
 };
+
+/// `KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO` (C: `vgic_v3_line_level_info_uaccess()`): reads or
+/// writes the line levels of the 32 interrupts from the attribute's interrupt id, which
+/// must be a multiple of 32. Returns the value read.
+///
+/// # Errors
+///
+/// `EINVAL` for an information type other than `VGIC_LEVEL_INFO_LINE_LEVEL` or an
+/// interrupt id that is not a multiple of 32.
+fn line_level_access(
+    dist: &mut super::Dist,
+    state: &mut redist::RedistState,
+    a: u64,
+    write: bool,
+    val: u32,
+) -> Result<Option<u32>> {
+    let info = (a & u64::from(uapi::KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK))
+        >> uapi::KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT;
+    if info != u64::from(uapi::VGIC_LEVEL_INFO_LINE_LEVEL) {
+        return Err(EINVAL);
+    }
+    // CAST: masked to 10 bits.
+    let intid = (a & u64::from(uapi::KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK)) as u32;
+    if intid % 32 != 0 {
+        return Err(EINVAL);
+    }
+    // Interrupts the VGIC does not have are skipped (C: `intid + i >= nr_irqs`).
+    let irqs: &mut [irq::VgicIrq] = match intid {
+        0 => &mut state.private_irqs,
+        _ => {
+            let first = (intid - super::VGIC_NR_PRIVATE_IRQS) as usize;
+            let len = dist.spis.len();
+            if first < len {
+                let first = nospec::array_index_nospec(first, len);
+                dist.spis
+                    .get_mut(first..len.min(first + 32))
+                    .unwrap_or(&mut [])
+            } else {
+                &mut []
+            }
+        }
+    };
+    if write {
+        irq::write_line_level(irqs, intid, val);
+        Ok(None)
+    } else {
+        Ok(Some(irq::read_line_level(irqs, intid)))
+    }
+}
 
 /// A GICv3 device: a handle on its VM's VGIC.
 #[pin_data]
@@ -98,13 +150,11 @@ impl VgicV3 {
     /// accesses the register; the value is copied from and to user space without the lock.
     fn regs_access(vm: &Vm, attr: &DeviceAttr, write: bool) -> Result {
         let (index, offset) = parse_attr(&vm.lock(), attr)?;
+        if attr.group() == grp::CPU_SYSREGS {
+            return Self::sysregs_access(vm, attr, index, write);
+        }
         // C reads the value to write before taking the locks (sysregs read their own).
-        let uaccess = attr.group() != grp::CPU_SYSREGS;
-        let val = if write && uaccess {
-            attr.read_u32()?
-        } else {
-            0
-        };
+        let val = if write { attr.read_u32()? } else { 0 };
         let read = {
             let mut inner = vm.lock();
             if !(inner.vgic.initialized || reg_allowed_pre_init(attr)) {
@@ -120,28 +170,32 @@ impl VgicV3 {
             match attr.group() {
                 grp::DIST_REGS | grp::REDIST_REGS if !mapped => (!write).then_some(0),
                 grp::REDIST_REGS => {
-                    let vcpu = inner.vcpus.get(index).ok_or(EINVAL)?;
-                    let rv = {
-                        let arm = vcpu.arm_lock();
-                        redist::RedistVcpu {
-                            id: vcpu.id,
-                            mpidr: arm.mpidr,
-                            rd: arm.rd,
-                        }
+                    let VmInner { vgic, vcpus, .. } = &mut *inner;
+                    let vcpu = vcpus.get(index).ok_or(EINVAL)?;
+                    let mut arm = vcpu.arm_lock();
+                    let rv = redist::RedistVcpu {
+                        id: vcpu.id,
+                        mpidr: arm.mpidr,
+                        rd: arm.rd,
                     };
                     if write {
-                        redist::write(offset, val)?;
+                        redist::write(vgic, &mut arm.redist, offset, val)?;
                         None
                     } else {
-                        Some(redist::read(&inner.vgic, &rv, offset)?)
+                        Some(redist::read(vgic, &rv, &arm.redist, offset)?)
                     }
                 }
                 grp::DIST_REGS if write => {
                     dist::write(&mut inner.vgic, offset, val)?;
                     None
                 }
-                grp::DIST_REGS => Some(dist::read(&inner.vgic, offset)?),
-                // The CPU interface and line-level models are not written yet.
+                grp::DIST_REGS => Some(dist::read(&mut inner.vgic, offset)?),
+                grp::LEVEL_INFO => {
+                    let VmInner { vgic, vcpus, .. } = &mut *inner;
+                    let vcpu = vcpus.get(index).ok_or(EINVAL)?;
+                    let mut arm = vcpu.arm_lock();
+                    line_level_access(vgic, &mut arm.redist, attr.attr(), write, val)?
+                }
                 _ => return Err(ENXIO),
             }
         };
@@ -149,6 +203,33 @@ impl VgicV3 {
             Some(v) => attr.write_u32(v),
             None => Ok(()),
         }
+    }
+
+    /// `KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS` get and set of vCPU `index` (C: the rest of
+    /// `vgic_v3_attr_regs_access()`, `vgic_v3_cpu_sysregs_uaccess()`,
+    /// `kvm_sys_reg_get_user()`, `kvm_sys_reg_set_user()`).
+    ///
+    /// # Errors
+    ///
+    /// `EBUSY` before initialisation, `ENOENT` for a register the CPU interface does not
+    /// offer, `EFAULT`, and the errors of [`sysregs::CpuIf::set`] and [`sysregs::CpuIf::get`].
+    fn sysregs_access(vm: &Vm, attr: &DeviceAttr, index: usize, write: bool) -> Result {
+        let val = {
+            let inner = vm.lock();
+            if !inner.vgic.initialized {
+                return Err(EBUSY);
+            }
+            let r = sysregs::lookup(attr.attr()).ok_or(ENOENT)?;
+            let vcpu = inner.vcpus.get(index).ok_or(EINVAL)?;
+            let mut arm = vcpu.arm_lock();
+            if write {
+                // C reads the value under its (sleeping) locks, after the lookup; so do we.
+                let val = attr.read_u64()?;
+                return arm.cpuif.set(r, val);
+            }
+            arm.cpuif.get(r)?
+        };
+        attr.put_u64(val)
     }
 
     /// `KVM_DEV_ARM_VGIC_GRP_CTRL` set (C: `vgic_set_common_attr()`).
@@ -240,9 +321,9 @@ impl DeviceType for VgicV3 {
                     .ok_or(ENXIO)
             }
             grp::CPU_SYSREGS => {
-                // C: `vgic_v3_has_cpu_sysregs_attr()`; the CPU interface is not modelled yet.
+                // C: `vgic_v3_has_cpu_sysregs_attr()`.
                 parse_attr(&vm.lock(), attr)?;
-                Err(ENXIO)
+                sysregs::lookup(a).map(|_| ()).ok_or(ENXIO)
             }
             grp::NR_IRQS | grp::MAINT_IRQ => Ok(()),
             grp::LEVEL_INFO
