@@ -827,4 +827,53 @@ static inline void t_close(int fd)
 		close(fd);
 }
 
+/* A VM with vCPUs and, optionally, a GIC: the set-up most sections start from. */
+#define GIC_VM_MAX_VCPUS 9
+
+struct gic_vm {
+	int vm, gic, nvcpus;
+	int vcpu[GIC_VM_MAX_VCPUS];
+};
+
+/*
+ * A VM of the system fd kvm with nvcpus vCPUs (KVM_ARM_VCPU_INIT'ed if
+ * init) and, if gic, a GIC of type gic_type, created after the vCPUs.
+ */
+static inline struct gic_vm gic_vm_new(int kvm, __u32 gic_type, int nvcpus, bool init,
+				       bool gic)
+{
+	struct gic_vm v = { .vm = -1, .gic = -1, .nvcpus = nvcpus };
+	int i;
+
+	v.vm = t_vm(kvm);
+	for (i = 0; i < nvcpus; i++) {
+		v.vcpu[i] = t_vcpu(v.vm, i);
+		if (init)
+			t_vcpu_init(v.vm, v.vcpu[i], i);
+	}
+	if (gic)
+		v.gic = t_device(v.vm, gic_type, 0);
+	return v;
+}
+
+static inline void gic_vm_free(struct gic_vm *v)
+{
+	int i;
+
+	t_close(v->gic);
+	for (i = 0; i < v->nvcpus; i++)
+		t_close(v->vcpu[i]);
+	t_close(v->vm);
+}
+
+/* The legacy VM ioctl: id is the device (31:16) and the address type (15:0). */
+static inline long t_legacy_addr(int vm, __u64 id, __u64 addr)
+{
+	struct kvm_arm_device_addr da = { .id = id, .addr = addr };
+
+	return t_rec(t_sys(ioctl(vm, KVM_ARM_SET_DEVICE_ADDR, &da)),
+		     "KVM_ARM_SET_DEVICE_ADDR id=0x%llx addr=0x%llx", (unsigned long long)id,
+		     (unsigned long long)addr);
+}
+
 #endif /* VGIC_TRANSCRIPT_H */

@@ -48,46 +48,6 @@ static const __u32 cpu_list[] = {
 	0x00, 0x04, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x1c, 0x20, 0xd0, 0xd4, 0xe0, 0xfc, 0x1000,
 };
 
-struct vm {
-	int vm, gic, nvcpus;
-	int vcpu[9];
-};
-
-static struct vm vm_new(int nvcpus, bool init, bool gic)
-{
-	struct vm v = { .vm = -1, .gic = -1, .nvcpus = nvcpus };
-	int i;
-
-	v.vm = t_vm(kvm);
-	for (i = 0; i < nvcpus; i++) {
-		v.vcpu[i] = t_vcpu(v.vm, i);
-		if (init)
-			t_vcpu_init(v.vm, v.vcpu[i], i);
-	}
-	if (gic)
-		v.gic = t_device(v.vm, V2, 0);
-	return v;
-}
-
-static void vm_free(struct vm *v)
-{
-	int i;
-
-	t_close(v->gic);
-	for (i = 0; i < v->nvcpus; i++)
-		t_close(v->vcpu[i]);
-	t_close(v->vm);
-}
-
-static long legacy(int vm, __u64 id, __u64 addr)
-{
-	struct kvm_arm_device_addr da = { .id = id, .addr = addr };
-
-	return t_rec(t_sys(ioctl(vm, KVM_ARM_SET_DEVICE_ADDR, &da)),
-		     "KVM_ARM_SET_DEVICE_ADDR id=0x%llx addr=0x%llx", (unsigned long long)id,
-		     (unsigned long long)addr);
-}
-
 static void host(void)
 {
 	int vm;
@@ -107,41 +67,41 @@ static void host(void)
 
 static void create(void)
 {
-	struct vm v;
+	struct gic_vm v;
 	int other, i;
 
 	t_section("create: one GIC per VM");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	t_device(v.vm, V2, 0);
 	other = t_device(v.vm, V3, 0);
 	t_close(other);
 	t_device(v.vm, V2, KVM_CREATE_DEVICE_TEST);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("create: at most 8 vCPUs");
-	v = vm_new(9, false, true);
-	vm_free(&v);
-	v = vm_new(8, false, true);
+	v = gic_vm_new(kvm, V2, 9, false, true);
+	gic_vm_free(&v);
+	v = gic_vm_new(kvm, V2, 8, false, true);
 	v.vcpu[8] = t_vcpu(v.vm, 8);
 	if (v.vcpu[8] >= 0)
 		v.nvcpus = 9;
-	vm_free(&v);
-	v = vm_new(1, false, true);
+	gic_vm_free(&v);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	for (i = 1; i < 9; i++) {
 		v.vcpu[i] = t_vcpu(v.vm, i == 8 ? 100 : i);
 		if (v.vcpu[i] >= 0)
 			v.nvcpus = i + 1;
 	}
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void addr(void)
 {
-	struct vm v;
+	struct gic_vm v;
 	__u64 a;
 
 	t_section("addr");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	for (a = 0; a <= 6; a++)
 		t_has(v.gic, G_ADDR, a);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, NULL);
@@ -168,77 +128,77 @@ static void addr(void)
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, NULL);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, GPA_DIST);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, GPA_CPUIF);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("addr: overlapping DIST and CPU");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, GPA_DIST);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, GPA_DIST);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, NULL);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void legacy_addr(void)
 {
-	struct vm v;
+	struct gic_vm v;
 	int other;
 
 	t_section("legacy: without a GIC");
-	v = vm_new(1, false, false);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
-	legacy(v.vm, LEGACY_ID(1, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	v = gic_vm_new(kvm, V2, 1, false, false);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(1, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
 	v.gic = t_device(v.vm, V2, 0);
 
 	t_section("legacy: id layout and errors");
-	legacy(v.vm, LEGACY_ID(1, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
-	legacy(v.vm, LEGACY_ID(0xffff, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
-	legacy(v.vm, LEGACY_ID(0, 2), GPA_DIST);
-	legacy(v.vm, LEGACY_ID(0, 0xffff), GPA_DIST);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST + 0x800);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), IPA_SIZE);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), IPA_SIZE - 0x1000);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(1, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(0xffff, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(0, 2), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(0, 0xffff), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST + 0x800);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), IPA_SIZE);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), IPA_SIZE - 0x1000);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, NULL);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, GPA_DIST);
-	legacy(v.vm, (1ULL << 32) | LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_CPUIF);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_DIST);
+	t_legacy_addr(v.vm, (1ULL << 32) | LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_CPUIF);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_DIST);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, NULL);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_CPUIF);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_CPUIF);
 	t_rec(t_sys(ioctl(v.vm, KVM_ARM_SET_DEVICE_ADDR, NULL)), "KVM_ARM_SET_DEVICE_ADDR NULL");
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("legacy: ADDR first");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, GPA_CPUIF);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_CPUIF);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_CPUIF);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, NULL);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
-	vm_free(&v);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	gic_vm_free(&v);
 
 	t_section("legacy: KVM_CREATE_IRQCHIP");
-	v = vm_new(1, false, false);
+	v = gic_vm_new(kvm, V2, 1, false, false);
 	t_rec(t_sys(ioctl(v.vm, KVM_CREATE_IRQCHIP, 0)), "KVM_CREATE_IRQCHIP");
 	t_rec(t_sys(ioctl(v.vm, KVM_CREATE_IRQCHIP, 0)), "KVM_CREATE_IRQCHIP");
 	other = t_device(v.vm, V2, 0);
 	t_close(other);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
-	legacy(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_CPUIF);
-	vm_free(&v);
-	v = vm_new(1, false, true);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_DIST), GPA_DIST);
+	t_legacy_addr(v.vm, LEGACY_ID(0, KVM_VGIC_V2_ADDR_TYPE_CPU), GPA_CPUIF);
+	gic_vm_free(&v);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	t_rec(t_sys(ioctl(v.vm, KVM_CREATE_IRQCHIP, 0)), "KVM_CREATE_IRQCHIP");
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void nr_irqs(void)
 {
-	struct vm v;
+	struct gic_vm v;
 
 	t_section("nr_irqs");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	t_has(v.gic, G_NRIRQS, 0);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
 	t_set32(v.gic, G_NRIRQS, 0, 32);
@@ -248,19 +208,19 @@ static void nr_irqs(void)
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
 	t_set32(v.gic, G_NRIRQS, 0, 64);
 	t_get32(v.gic, G_DIST, V2_ATTR(0, 0x004), NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("nr_irqs: a register access initialises the VGIC");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	t_get32(v.gic, G_DIST, V2_ATTR(0, 0x000), NULL);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
 	t_set32(v.gic, G_NRIRQS, 0, 64);
 	t_get32(v.gic, G_DIST, V2_ATTR(0, 0x004), NULL);
 	t_rec(t_sys(ioctl(v.vm, KVM_CREATE_VCPU, 1)), "KVM_CREATE_VCPU id=1");
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("nr_irqs: no vCPU");
-	v = vm_new(0, false, true);
+	v = gic_vm_new(kvm, V2, 0, false, true);
 	t_get32(v.gic, G_DIST, V2_ATTR(0, 0x000), NULL);
 	t_has(v.gic, G_DIST, V2_ATTR(0, 0x000));
 	t_has(v.gic, G_CPU, V2_ATTR(0, 0x000));
@@ -268,16 +228,16 @@ static void nr_irqs(void)
 	t_set32(v.gic, G_CPU, V2_ATTR(0, 0x000), 0);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
 	t_set32(v.gic, G_NRIRQS, 0, 64);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void ctrl(void)
 {
-	struct vm v;
+	struct gic_vm v;
 	__u64 a;
 
 	t_section("ctrl");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V2, 1, false, true);
 	for (a = 0; a <= 6; a++)
 		t_has(v.gic, G_CTRL, a);
 	for (a = 1; a <= 6; a++)
@@ -292,10 +252,10 @@ static void ctrl(void)
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
-static void dump(struct vm *v, bool full, bool first)
+static void dump(struct gic_vm *v, bool full, bool first)
 {
 	const char *when = first ? "before writes" : "after writes";
 	int c;
@@ -330,7 +290,7 @@ static void sg(int g, __u32 group, __u32 cpu, __u32 off, __u32 val)
 	t_get32(g, group, V2_ATTR(cpu, off), NULL);
 }
 
-static void writes(struct vm *v)
+static void writes(struct gic_vm *v)
 {
 	int g = v->gic;
 	__u32 c1 = v->nvcpus > 1 ? 1 : 0;
@@ -520,11 +480,11 @@ static void restore(int gic, const struct reg *r, size_t n)
 	}
 }
 
-static void roundtrip(struct vm *src)
+static void roundtrip(struct gic_vm *src)
 {
 	static struct reg a[MAX_REGS], b[MAX_REGS];
 	size_t n, i, diff = 0, nonzero = 0;
-	struct vm dst;
+	struct gic_vm dst;
 
 	t_section("roundtrip: save, new VM, restore (QEMU's order), save again");
 	n = state_list(a, src->nvcpus);
@@ -532,7 +492,7 @@ static void roundtrip(struct vm *src)
 	for (i = 0; i < n; i++)
 		nonzero += a[i].val != 0;
 	printf("roundtrip: saved %zu values, %zu non-zero\n", n, nonzero);
-	dst = vm_new(src->nvcpus, true, true);
+	dst = gic_vm_new(kvm, V2, src->nvcpus, true, true);
 	t_set32(dst.gic, G_NRIRQS, 0, NR_IRQS);
 	t_ctrl(dst.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
 	t_set64(dst.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, GPA_DIST);
@@ -548,16 +508,16 @@ static void roundtrip(struct vm *src)
 		       a[i].val, b[i].val);
 	}
 	printf("roundtrip: %zu values, %zu differ\n", n, diff);
-	vm_free(&dst);
+	gic_vm_free(&dst);
 }
 
 static void scenario(int nvcpus, bool init, bool full)
 {
-	struct vm v;
+	struct gic_vm v;
 
 	t_section("scenario: %d vCPU%s, %s KVM_ARM_VCPU_INIT%s", nvcpus, nvcpus > 1 ? "s" : "",
 		  init ? "after" : "without", full ? ", every offset" : "");
-	v = vm_new(nvcpus, init, true);
+	v = gic_vm_new(kvm, V2, nvcpus, init, true);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, GPA_DIST);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, GPA_CPUIF);
 	t_set32(v.gic, G_NRIRQS, 0, NR_IRQS);
@@ -567,7 +527,7 @@ static void scenario(int nvcpus, bool init, bool full)
 	dump(&v, full, false);
 	if (full)
 		roundtrip(&v);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 int main(int argc, char **argv)

@@ -104,48 +104,6 @@ static void dump_list(int gic, __u32 group, __u32 hi, const __u32 *offs, size_t 
 		t_get32(gic, group, (__u64)hi << 32 | offs[i], NULL);
 }
 
-/* A VM with nvcpus vCPUs (KVM_ARM_VCPU_INIT'ed if init) and a GICv3. */
-struct vm {
-	int vm, gic, nvcpus;
-	int vcpu[4];
-};
-
-static struct vm vm_new(int nvcpus, bool init, bool gic)
-{
-	struct vm v = { .vm = -1, .gic = -1, .nvcpus = nvcpus };
-	int i;
-
-	v.vm = t_vm(kvm);
-	for (i = 0; i < nvcpus; i++) {
-		v.vcpu[i] = t_vcpu(v.vm, i);
-		if (init)
-			t_vcpu_init(v.vm, v.vcpu[i], i);
-	}
-	if (gic)
-		v.gic = t_device(v.vm, V3, 0);
-	return v;
-}
-
-static void vm_free(struct vm *v)
-{
-	int i;
-
-	t_close(v->gic);
-	for (i = 0; i < v->nvcpus; i++)
-		t_close(v->vcpu[i]);
-	t_close(v->vm);
-}
-
-/* The legacy VM ioctl: id is the device (31:16) and the address type (15:0). */
-static long legacy(int vm, __u64 id, __u64 addr)
-{
-	struct kvm_arm_device_addr da = { .id = id, .addr = addr };
-
-	return t_rec(t_sys(ioctl(vm, KVM_ARM_SET_DEVICE_ADDR, &da)),
-		     "KVM_ARM_SET_DEVICE_ADDR id=0x%llx addr=0x%llx", (unsigned long long)id,
-		     (unsigned long long)addr);
-}
-
 static void host(void)
 {
 	int vm;
@@ -164,38 +122,38 @@ static void host(void)
 
 static void create(void)
 {
-	struct vm v;
+	struct gic_vm v;
 	int its, other;
 
 	t_section("create: one GIC per VM");
-	v = vm_new(0, false, true);
+	v = gic_vm_new(kvm, V3, 0, false, true);
 	t_device(v.vm, V3, 0);
 	t_device(v.vm, V3, KVM_CREATE_DEVICE_TEST);
 	other = t_device(v.vm, KVM_DEV_TYPE_ARM_VGIC_V2, 0);
 	t_close(other);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("create: vCPUs before the GIC");
-	v = vm_new(2, false, true);
+	v = gic_vm_new(kvm, V3, 2, false, true);
 	t_device(v.vm, V3, 0);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("create: an ITS before the GIC");
-	v = vm_new(1, false, false);
+	v = gic_vm_new(kvm, V3, 1, false, false);
 	its = t_device(v.vm, KVM_DEV_TYPE_ARM_VGIC_ITS, 0);
 	v.gic = t_device(v.vm, V3, 0);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
 	t_close(its);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void addr(void)
 {
-	struct vm v;
+	struct gic_vm v;
 	__u64 a;
 
 	t_section("addr: types and buffers");
-	v = vm_new(2, false, true);
+	v = gic_vm_new(kvm, V3, 2, false, true);
 	for (a = 0; a <= 6; a++)
 		t_has(v.gic, G_ADDR, a);
 	t_has(v.gic, G_ADDR, ~0ULL);
@@ -236,9 +194,9 @@ static void addr(void)
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, IPA_SIZE - 0x40000);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, NULL);
 	t_get64_in(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, 0, NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 
-	v = vm_new(2, false, true);
+	v = gic_vm_new(kvm, V3, 2, false, true);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, GPA_DIST);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, GPA_DIST - 0x20000);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, GPA_DIST);
@@ -251,10 +209,10 @@ static void addr(void)
 		RDIST_REGION(1, GPA_REDIST, 0, 1));
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION,
 		RDIST_REGION(1, GPA_REDIST, 0, 0));
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("addr: REDIST_REGION (2 vCPUs)");
-	v = vm_new(2, false, true);
+	v = gic_vm_new(kvm, V3, 2, false, true);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION,
 		RDIST_REGION(1, GPA_REDIST, 1, 0));
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION,
@@ -298,42 +256,42 @@ static void addr(void)
 		RDIST_REGION(1, GPA_REDIST + 0x40000, 0, 3));
 	t_get64_in(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, 2, NULL);
 	t_get64_in(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, 3, NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("addr: legacy KVM_ARM_SET_DEVICE_ADDR on a GICv3");
-	v = vm_new(1, false, false);
-	legacy(v.vm, 0, GPA_DIST);
+	v = gic_vm_new(kvm, V3, 1, false, false);
+	t_legacy_addr(v.vm, 0, GPA_DIST);
 	v.gic = t_device(v.vm, V3, 0);
-	legacy(v.vm, 0, GPA_DIST);
-	legacy(v.vm, 1, GPA_CPUIF);
-	legacy(v.vm, 2, GPA_DIST);
-	legacy(v.vm, 1ULL << 16, GPA_DIST);
+	t_legacy_addr(v.vm, 0, GPA_DIST);
+	t_legacy_addr(v.vm, 1, GPA_CPUIF);
+	t_legacy_addr(v.vm, 2, GPA_DIST);
+	t_legacy_addr(v.vm, 1ULL << 16, GPA_DIST);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, NULL);
 	t_rec(t_sys(ioctl(v.vm, KVM_CREATE_IRQCHIP, 0)), "KVM_CREATE_IRQCHIP");
-	vm_free(&v);
-	v = vm_new(1, false, false);
+	gic_vm_free(&v);
+	v = gic_vm_new(kvm, V3, 1, false, false);
 	t_rec(t_sys(ioctl(v.vm, KVM_CREATE_IRQCHIP, 0)), "KVM_CREATE_IRQCHIP");
 	v.gic = t_device(v.vm, V3, 0);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("addr: after CTRL INIT");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V3, 1, false, true);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, GPA_DIST);
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, GPA_REDIST);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, NULL);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void nr_irqs(void)
 {
 	static const __u32 bad[] = { 0, 32, 48, 63, 65, 80, 1023, 1024, 1056, 0xffffffe0 };
-	struct vm v;
+	struct gic_vm v;
 	size_t i;
 
 	t_section("nr_irqs: bounds");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V3, 1, false, true);
 	t_has(v.gic, G_NRIRQS, 0);
 	t_has(v.gic, G_NRIRQS, 1);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
@@ -348,33 +306,33 @@ static void nr_irqs(void)
 	t_set32(v.gic, G_NRIRQS, 0, 64);
 	t_set32(v.gic, G_NRIRQS, 0, 96);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("nr_irqs: the largest");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V3, 1, false, true);
 	t_set32(v.gic, G_NRIRQS, 0, 992);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
 	t_get32(v.gic, G_DIST, 0x0004, NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("nr_irqs: the default at CTRL INIT");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V3, 1, false, true);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
 	t_set32(v.gic, G_NRIRQS, 0, 64);
 	t_get32(v.gic, G_DIST, 0x0004, NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void ctrl(void)
 {
-	struct vm v;
+	struct gic_vm v;
 	__u64 a;
 	int vcpu;
 
 	t_section("ctrl");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V3, 1, false, true);
 	for (a = 0; a <= 6; a++)
 		t_has(v.gic, G_CTRL, a);
 	for (a = 1; a <= 6; a++)
@@ -387,24 +345,24 @@ static void ctrl(void)
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES);
 	vcpu = t_vcpu(v.vm, 1);
 	t_close(vcpu);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("ctrl: INIT without vCPUs");
-	v = vm_new(0, false, true);
+	v = gic_vm_new(kvm, V3, 0, false, true);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
 	t_get32(v.gic, G_NRIRQS, 0, NULL);
 	vcpu = t_vcpu(v.vm, 0);
 	t_get32(v.gic, G_DIST, 0x0004, NULL);
 	t_close(vcpu);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void maint_irq(void)
 {
-	struct vm v;
+	struct gic_vm v;
 
 	t_section("maint_irq");
-	v = vm_new(1, false, true);
+	v = gic_vm_new(kvm, V3, 1, false, true);
 	t_has(v.gic, G_MAINT, 0);
 	t_get32(v.gic, G_MAINT, 0, NULL);
 	t_set32(v.gic, G_MAINT, 0, 15);
@@ -417,24 +375,24 @@ static void maint_irq(void)
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
 	t_set32(v.gic, G_MAINT, 0, 23);
 	t_get32(v.gic, G_MAINT, 0, NULL);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 static void pre_init(void)
 {
 	__u32 iidr = 0;
-	struct vm v;
+	struct gic_vm v;
 
 	t_section("pre-init: no vCPU");
-	v = vm_new(0, false, true);
+	v = gic_vm_new(kvm, V3, 0, false, true);
 	t_get32(v.gic, G_DIST, 0x0008, NULL);
 	t_has(v.gic, G_DIST, 0x0000);
 	t_has(v.gic, G_REDIST, 0x0000);
 	t_has(v.gic, G_SYSREGS, ICC_PMR);
-	vm_free(&v);
+	gic_vm_free(&v);
 
 	t_section("pre-init: 2 vCPUs, registers before CTRL INIT");
-	v = vm_new(2, false, true);
+	v = gic_vm_new(kvm, V3, 2, false, true);
 	t_get32(v.gic, G_DIST, 0x0000, NULL);
 	t_get32(v.gic, G_DIST, 0x0004, NULL);
 	t_get32(v.gic, G_DIST, 0x0008, &iidr);
@@ -466,14 +424,14 @@ static void pre_init(void)
 	t_has(v.gic, G_REDIST, V3_ATTR(1, 0x0008));
 	t_has(v.gic, G_REDIST, V3_ATTR(0x100, 0x0008));
 	t_has(v.gic, G_SYSREGS, V3_ATTR(1, ICC_PMR));
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 /*
  * Dumps the VM's registers: every offset when full (and, the first time,
  * which offsets HAS_DEVICE_ATTR accepts), the lists otherwise.
  */
-static void dump(struct vm *v, const __u32 *mpidr, bool full, bool first)
+static void dump(struct gic_vm *v, const __u32 *mpidr, bool full, bool first)
 {
 	const char *when = first ? "before writes" : "after writes";
 	size_t i;
@@ -511,7 +469,7 @@ static void dump(struct vm *v, const __u32 *mpidr, bool full, bool first)
 }
 
 /* Writes to every kind of register, each followed by the reads that show its effect. */
-static void writes(struct vm *v, const __u32 *mpidr)
+static void writes(struct gic_vm *v, const __u32 *mpidr)
 {
 	int g = v->gic;
 	__u32 m0 = mpidr[0];
@@ -905,18 +863,18 @@ static void restore_one(int gic, const struct reg *reg)
 		       (unsigned long long)v, t_errno_name(t_err));
 }
 
-static void roundtrip(struct vm *src, const __u32 *mpidr)
+static void roundtrip(struct gic_vm *src, const __u32 *mpidr)
 {
 	static struct reg a[MAX_REGS], b[MAX_REGS];
 	size_t n, i, diff = 0, nonzero = 0;
-	struct vm dst;
+	struct gic_vm dst;
 	int c;
 
 	t_section("roundtrip: save, new VM, restore (QEMU's order), save again");
 	n = state_list(src->gic, a, src->nvcpus, mpidr);
 	save(src->gic, a, n);
 
-	dst = vm_new(src->nvcpus, true, true);
+	dst = gic_vm_new(kvm, V3, src->nvcpus, true, true);
 	/* QEMU: NR_IRQS, CTRL INIT, then the addresses. */
 	t_set32(dst.gic, G_NRIRQS, 0, NR_IRQS);
 	t_ctrl(dst.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
@@ -949,18 +907,18 @@ static void roundtrip(struct vm *src, const __u32 *mpidr)
 		       (unsigned long long)a[i].val, (unsigned long long)b[i].val);
 	}
 	printf("roundtrip: %zu values, %zu differ\n", n, diff);
-	vm_free(&dst);
+	gic_vm_free(&dst);
 }
 
 static void scenario(int nvcpus, bool init, bool full)
 {
 	__u32 mpidr[2] = { 0, 0 };
-	struct vm v;
+	struct gic_vm v;
 	int c;
 
 	t_section("scenario: %d vCPU%s, %s KVM_ARM_VCPU_INIT%s", nvcpus, nvcpus > 1 ? "s" : "",
 		  init ? "after" : "without", full ? ", every offset" : "");
-	v = vm_new(nvcpus, init, true);
+	v = gic_vm_new(kvm, V3, nvcpus, init, true);
 	/* Real KVM gives a vCPU its MPIDR at KVM_ARM_VCPU_INIT (vcpu id in Aff0). */
 	for (c = 0; c < nvcpus; c++)
 		mpidr[c] = init ? c : 0;
@@ -980,7 +938,7 @@ static void scenario(int nvcpus, bool init, bool full)
 	dump(&v, mpidr, full, false);
 	if (full)
 		roundtrip(&v, mpidr);
-	vm_free(&v);
+	gic_vm_free(&v);
 }
 
 int main(int argc, char **argv)
