@@ -876,4 +876,27 @@ static inline long t_legacy_addr(int vm, __u64 id, __u64 addr)
 		     (unsigned long long)addr);
 }
 
+/*
+ * The "host" section: the API version, the capabilities the VGIC programs
+ * depend on (KVM_CAP_IRQCHIP too if irqchip) and which GIC types the node
+ * offers.
+ */
+static inline void t_host(int kvm, bool irqchip)
+{
+	int vm;
+
+	t_section("host");
+	t_rec(t_sys(ioctl(kvm, KVM_GET_API_VERSION, 0)), "KVM_GET_API_VERSION");
+	T_CAP(kvm, KVM_CAP_DEVICE_CTRL);
+	T_CAP(kvm, KVM_CAP_ARM_SET_DEVICE_ADDR);
+	T_CAP(kvm, KVM_CAP_ARM_VM_IPA_SIZE);
+	if (irqchip)
+		T_CAP(kvm, KVM_CAP_IRQCHIP);
+	vm = t_vm(kvm);
+	t_device(vm, KVM_DEV_TYPE_ARM_VGIC_V2, KVM_CREATE_DEVICE_TEST);
+	t_device(vm, KVM_DEV_TYPE_ARM_VGIC_V3, KVM_CREATE_DEVICE_TEST);
+	t_device(vm, KVM_DEV_TYPE_ARM_VGIC_ITS, KVM_CREATE_DEVICE_TEST);
+	t_close(vm);
+}
+
 #endif /* VGIC_TRANSCRIPT_H */

@@ -48,23 +48,6 @@ static const __u32 cpu_list[] = {
 	0x00, 0x04, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x1c, 0x20, 0xd0, 0xd4, 0xe0, 0xfc, 0x1000,
 };
 
-static void host(void)
-{
-	int vm;
-
-	t_section("host");
-	t_rec(t_sys(ioctl(kvm, KVM_GET_API_VERSION, 0)), "KVM_GET_API_VERSION");
-	T_CAP(kvm, KVM_CAP_DEVICE_CTRL);
-	T_CAP(kvm, KVM_CAP_ARM_SET_DEVICE_ADDR);
-	T_CAP(kvm, KVM_CAP_ARM_VM_IPA_SIZE);
-	T_CAP(kvm, KVM_CAP_IRQCHIP);
-	vm = t_vm(kvm);
-	t_device(vm, V2, KVM_CREATE_DEVICE_TEST);
-	t_device(vm, V3, KVM_CREATE_DEVICE_TEST);
-	t_device(vm, KVM_DEV_TYPE_ARM_VGIC_ITS, KVM_CREATE_DEVICE_TEST);
-	t_close(vm);
-}
-
 static void create(void)
 {
 	struct gic_vm v;
@@ -536,7 +519,7 @@ int main(int argc, char **argv)
 	t_gic = 2;
 	kvm = t_open_node();
 
-	host();
+	t_host(kvm, true);
 	create();
 	addr();
 	legacy_addr();

@@ -104,22 +104,6 @@ static void dump_list(int gic, __u32 group, __u32 hi, const __u32 *offs, size_t 
 		t_get32(gic, group, (__u64)hi << 32 | offs[i], NULL);
 }
 
-static void host(void)
-{
-	int vm;
-
-	t_section("host");
-	t_rec(t_sys(ioctl(kvm, KVM_GET_API_VERSION, 0)), "KVM_GET_API_VERSION");
-	T_CAP(kvm, KVM_CAP_DEVICE_CTRL);
-	T_CAP(kvm, KVM_CAP_ARM_SET_DEVICE_ADDR);
-	T_CAP(kvm, KVM_CAP_ARM_VM_IPA_SIZE);
-	vm = t_vm(kvm);
-	t_device(vm, KVM_DEV_TYPE_ARM_VGIC_V2, KVM_CREATE_DEVICE_TEST);
-	t_device(vm, V3, KVM_CREATE_DEVICE_TEST);
-	t_device(vm, KVM_DEV_TYPE_ARM_VGIC_ITS, KVM_CREATE_DEVICE_TEST);
-	t_close(vm);
-}
-
 static void create(void)
 {
 	struct gic_vm v;
@@ -947,7 +931,7 @@ int main(int argc, char **argv)
 	t_gic = 3;
 	kvm = t_open_node();
 
-	host();
+	t_host(kvm, false);
 	create();
 	addr();
 	nr_irqs();
