@@ -626,10 +626,11 @@ static inline long t_ctrl(int fd, __u64 attr)
 }
 
 /*
- * A page followed by an inaccessible one: a buffer of n bytes ending at the
- * boundary shows whether the kernel accesses more than n bytes (EFAULT).
+ * A page followed by one with protection prot: a buffer of n bytes ending at
+ * the boundary shows whether the kernel accesses more than n bytes (EFAULT),
+ * and, before a read-only page, whether a failed write left bytes behind.
  */
-static inline void *t_edge_buffer(size_t n)
+static inline void *t_edge(size_t n, int prot)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -638,12 +639,18 @@ static inline void *t_edge_buffer(size_t n)
 		printf("mmap failed: %s\n", t_errno_name(errno));
 		exit(1);
 	}
-	if (mprotect(p + pg, pg, PROT_NONE)) {
+	if (mprotect(p + pg, pg, prot)) {
 		printf("mprotect failed: %s\n", t_errno_name(errno));
 		exit(1);
 	}
 	memset(p, 0x5a, pg);
 	return p + pg - n;
+}
+
+/* n bytes before an inaccessible page. */
+static inline void *t_edge_buffer(size_t n)
+{
+	return t_edge(n, PROT_NONE);
 }
 
 /*
