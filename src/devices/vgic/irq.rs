@@ -324,8 +324,8 @@ pub(crate) fn read_v2(reg: Reg, irqs: &[VgicIrq]) -> u32 {
 /// SPI bytes keep the vCPUs that exist and whose private bytes are read-only (C:
 /// `vgic_mmio_write_target()`).
 pub(crate) fn write_v2(reg: Reg, irqs: &mut [VgicIrq], intid: u32, acc: V2Access, val: u32) {
-    // The interrupts whose bit is set, with whether each is an SGI.
-    let set_bits = |irqs: &mut [VgicIrq]| {
+    // Sets or clears the pending state of the interrupts whose bit is set.
+    let pending = |irqs: &mut [VgicIrq]| {
         for (i, irq) in irqs.iter_mut().take(32).enumerate() {
             if val & (1 << i) != 0 {
                 // CAST: i < 32.
@@ -336,7 +336,7 @@ pub(crate) fn write_v2(reg: Reg, irqs: &mut [VgicIrq], intid: u32, acc: V2Access
     };
     match reg {
         Reg::Group if !acc.groups_writable => {}
-        Reg::SetPending | Reg::ClearPending => set_bits(irqs),
+        Reg::SetPending | Reg::ClearPending => pending(irqs),
         Reg::Target if intid < NR_PRIVATE as u32 => {}
         Reg::Target => {
             for (i, irq) in irqs.iter_mut().take(4).enumerate() {
