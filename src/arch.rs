@@ -4,7 +4,9 @@
 //!
 //! `/dev/kvm-devctl` answers as x86 KVM, `/dev/kvm-devctl-arm64` as arm64 KVM 7.3 on a GICv3
 //! host (QEMU's `virt,gic-version=3` with `-cpu max`, where the golden VGIC transcripts come
-//! from). A VM keeps the [`Arch`] of the node that created it, and every answer that differs
+//! from), `/dev/kvm-devctl-arm64-gicv2` as the same KVM on a GICv2 host (`virt,gic-version=2`):
+//! the host's GIC ([`HostGic`]) is a property of the arm64 personality, which decides the VGIC
+//! its KVM can emulate and how many vCPUs a VM may have. A VM keeps the [`Arch`] of the node that created it, and every answer that differs
 //! between the two architectures is taken from here: capabilities, VM types, vCPU limits, the
 //! vCPU mmap layout, the ioctl numbers that exist only on arm64.
 //!
@@ -62,8 +64,20 @@ const X86_MAX_VCPU_IDS: usize = X86_MAX_VCPUS * 4;
 pub(crate) enum Arch {
     /// x86 KVM (`kvm_amd`/`kvm_intel`), as the real `/dev/kvm` of the test guest.
     X86,
-    /// arm64 KVM with a GICv3 host and a VGIC.
-    Arm64,
+    /// arm64 KVM with a VGIC, on a host with the given GIC.
+    Arm64(HostGic),
+}
+
+/// The GIC of the modelled arm64 host (C: `kvm_vgic_global_state.type` as `vgic_v3_probe()` or
+/// `vgic_v2_probe()` sets it up).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum HostGic {
+    /// A GICv3 without the GICv2 compatibility interface: its KVM emulates a GICv3 only (C:
+    /// `VGIC_V3`, `can_emulate_gicv2` false).
+    V3,
+    /// A GICv2: its KVM emulates a GICv2 only, for at most 8 vCPUs (C: `VGIC_V2`,
+    /// `can_emulate_gicv2` true).
+    V2,
 }
 
 /// A system device's personality, as a type: `System<P>` is the node of `P::ARCH`.
@@ -83,7 +97,14 @@ impl Personality for X86Node {
 pub(crate) struct Arm64Node;
 
 impl Personality for Arm64Node {
-    const ARCH: Arch = Arch::Arm64;
+    const ARCH: Arch = Arch::Arm64(HostGic::V3);
+}
+
+/// The personality of `/dev/kvm-devctl-arm64-gicv2`.
+pub(crate) struct Arm64GicV2Node;
+
+impl Personality for Arm64GicV2Node {
+    const ARCH: Arch = Arch::Arm64(HostGic::V2);
 }
 
 /// What `KVM_CREATE_VM`'s type asks for, once checked.
@@ -106,7 +127,7 @@ impl Arch {
         match self {
             Arch::X86 if ty == 0 => Ok(VmConfig { ipa_bits: 0 }),
             Arch::X86 => Err(EINVAL),
-            Arch::Arm64 => {
+            Arch::Arm64(_) => {
                 let mask = (uapi::KVM_VM_TYPE_ARM_IPA_SIZE_MASK | uapi::KVM_VM_TYPE_ARM_PROTECTED)
                     as usize;
                 if ty & !mask != 0 || ty & uapi::KVM_VM_TYPE_ARM_PROTECTED as usize != 0 {
@@ -126,11 +147,13 @@ impl Arch {
     }
 
     /// The most vCPUs a new VM may have (C: `kvm->max_vcpus` as `kvm_create_vm()` and arm64's
-    /// `kvm_arch_init_vm()` set it; on arm64 the host's GIC bounds it).
+    /// `kvm_arch_init_vm()` set it; on arm64 the host's GIC bounds it,
+    /// `kvm_vgic_get_max_vcpus()`).
     pub(crate) fn default_max_vcpus(self) -> usize {
         match self {
             Arch::X86 => X86_MAX_VCPUS,
-            Arch::Arm64 => crate::devices::vgic::HOST_MAX_VCPUS,
+            Arch::Arm64(HostGic::V3) => crate::devices::vgic::VGIC_V3_MAX_CPUS,
+            Arch::Arm64(HostGic::V2) => crate::devices::vgic::VGIC_V2_MAX_CPUS,
         }
     }
 
@@ -138,7 +161,7 @@ impl Arch {
     pub(crate) fn max_vcpu_ids(self) -> usize {
         match self {
             Arch::X86 => X86_MAX_VCPU_IDS,
-            Arch::Arm64 => ARM64_MAX_VCPUS,
+            Arch::Arm64(_) => ARM64_MAX_VCPUS,
         }
     }
 
@@ -147,7 +170,7 @@ impl Arch {
     pub(crate) fn vcpu_mmap_pages(self) -> usize {
         match self {
             Arch::X86 => 3,
-            Arch::Arm64 => 2,
+            Arch::Arm64(_) => 2,
         }
     }
 
@@ -156,7 +179,7 @@ impl Arch {
     pub(crate) fn coalesced_mmio_page(self) -> usize {
         match self {
             Arch::X86 => 2,
-            Arch::Arm64 => 1,
+            Arch::Arm64(_) => 1,
         }
     }
 
@@ -196,24 +219,24 @@ impl Arch {
             (Arch::X86, _) => 0,
             // arm64: memslots are implemented, with read-only ones.
             (
-                Arch::Arm64,
+                Arch::Arm64(_),
                 USER_MEMORY
                 | DESTROY_MEMORY_REGION_WORKS
                 | JOIN_MEMORY_REGIONS_WORKS
                 | READONLY_MEM,
             ) => 1,
-            (Arch::Arm64, NR_MEMSLOTS) => KVM_USER_MEM_SLOTS,
+            (Arch::Arm64(_), NR_MEMSLOTS) => KVM_USER_MEM_SLOTS,
             // A VGIC is present (C: `vgic_present`).
-            (Arch::Arm64, IRQCHIP | ARM_SET_DEVICE_ADDR) => 1,
+            (Arch::Arm64(_), IRQCHIP | ARM_SET_DEVICE_ADDR) => 1,
             // Not bounded by KVM_CAP_MAX_VCPUS on arm64 (see the comment in arm.c).
-            (Arch::Arm64, NR_VCPUS) => online.min(self.default_max_vcpus()),
-            (Arch::Arm64, MAX_VCPUS | MAX_VCPU_ID) => {
+            (Arch::Arm64(_), NR_VCPUS) => online.min(self.default_max_vcpus()),
+            (Arch::Arm64(_), MAX_VCPUS | MAX_VCPU_ID) => {
                 vm_max_vcpus.unwrap_or(self.default_max_vcpus())
             }
-            (Arch::Arm64, ARM_VM_IPA_SIZE) => ARM64_IPA_LIMIT as usize,
+            (Arch::Arm64(_), ARM_VM_IPA_SIZE) => ARM64_IPA_LIMIT as usize,
             // No ITS requires a device id yet (C: `kvm->arch.vgic.msis_require_devid`).
-            (Arch::Arm64, MSI_DEVID) => return vm_max_vcpus.map(|_| 0).ok_or(EINVAL),
-            (Arch::Arm64, _) => 0,
+            (Arch::Arm64(_), MSI_DEVID) => return vm_max_vcpus.map(|_| 0).ok_or(EINVAL),
+            (Arch::Arm64(_), _) => 0,
         };
         // CAST: every value above is at most KVM_USER_MEM_SLOTS or a vCPU bound.
         Ok(r as isize)
@@ -235,7 +258,7 @@ mod tests {
 
     #[test]
     fn arm64_vm_types() {
-        let a = Arch::Arm64;
+        let a = Arch::Arm64(HostGic::V3);
         assert_eq!(a.vm_config(0).map(|c| c.ipa_bits), Ok(40));
         assert_eq!(a.vm_config(32).map(|c| c.ipa_bits), Ok(32));
         assert_eq!(a.vm_config(52).map(|c| c.ipa_bits), Ok(52));
@@ -257,7 +280,7 @@ mod tests {
 
     #[test]
     fn arm64_caps() {
-        let a = Arch::Arm64;
+        let a = Arch::Arm64(HostGic::V3);
         let cap = |c: u32| c as usize;
         assert_eq!(
             a.check_extension(None, cap(uapi::KVM_CAP_ARM_VM_IPA_SIZE)),
@@ -283,5 +306,21 @@ mod tests {
             Arch::X86.check_extension(None, cap(uapi::KVM_CAP_IRQCHIP)),
             Ok(0)
         );
+    }
+
+    /// golden/vgic_v2.txt, "create: at most 8 vCPUs": a GICv2 host bounds VMs to 8 vCPUs.
+    #[test]
+    fn gicv2_host_caps() {
+        let a = Arch::Arm64(HostGic::V2);
+        let cap = |c: u32| c as usize;
+        assert_eq!(a.default_max_vcpus(), 8);
+        assert_eq!(a.max_vcpu_ids(), 512);
+        assert_eq!(a.check_extension(None, cap(uapi::KVM_CAP_MAX_VCPUS)), Ok(8));
+        assert_eq!(
+            a.check_extension(None, cap(uapi::KVM_CAP_ARM_VM_IPA_SIZE)),
+            Ok(52)
+        );
+        assert_eq!(a.check_extension(None, cap(uapi::KVM_CAP_IRQCHIP)), Ok(1));
+        assert_eq!(a.vm_config(0).map(|c| c.ipa_bits), Ok(40));
     }
 }

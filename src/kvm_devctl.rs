@@ -4,11 +4,12 @@
 
 //! kvm-devctl: KVM's device control API as a Rust kernel module.
 //!
-//! The module registers two misc devices that answer the system ioctls of `/dev/kvm`
+//! The module registers three misc devices that answer the system ioctls of `/dev/kvm`
 //! (`virt/kvm/kvm_main.c`), so that unmodified KVM clients can drive it by opening another
-//! path: `/dev/kvm-devctl` (module parameter `devname`) answers as x86 KVM, and
-//! `/dev/kvm-devctl-arm64` (parameter `arm64_devname`) as arm64 KVM, whose VMs take memslots,
-//! `KVM_ARM_VCPU_INIT` and the ARM VGIC types:
+//! path: `/dev/kvm-devctl` (module parameter `devname`) answers as x86 KVM,
+//! `/dev/kvm-devctl-arm64` (parameter `arm64_devname`) as arm64 KVM on a GICv3 host, and
+//! `/dev/kvm-devctl-arm64-gicv2` (parameter `arm64_gicv2_devname`) as arm64 KVM on a GICv2
+//! host; arm64 VMs take memslots, `KVM_ARM_VCPU_INIT` and the ARM VGIC type of their host:
 //!
 //! ```c
 //! int kvm = open("/dev/kvm-devctl", O_RDWR | O_CLOEXEC);
@@ -40,7 +41,9 @@ use kernel::{
 
 use crate::arch::{
     Arch,
+    Arm64GicV2Node,
     Arm64Node,
+    HostGic,
     X86Node, //
 };
 
@@ -70,6 +73,10 @@ module! {
             default: c"kvm-devctl-arm64",
             description: "Name of the arm64 device node in /dev (default kvm-devctl-arm64)",
         },
+        arm64_gicv2_devname: str {
+            default: c"kvm-devctl-arm64-gicv2",
+            description: "Name of the arm64 node of a GICv2 host in /dev (default kvm-devctl-arm64-gicv2)",
+        },
     },
 }
 
@@ -78,6 +85,7 @@ module! {
 struct Registries {
     x86: ops::Registry,
     arm64: ops::Registry,
+    arm64_gicv2: ops::Registry,
 }
 
 /// The registries, set once before any node exists.
@@ -88,18 +96,25 @@ pub(crate) fn registry(arch: Arch) -> &'static ops::Registry {
     static EMPTY: ops::Registry = ops::Registry::new();
     match (REGISTRIES.as_ref(), arch) {
         (Some(r), Arch::X86) => &r.x86,
-        (Some(r), Arch::Arm64) => &r.arm64,
+        (Some(r), Arch::Arm64(HostGic::V3)) => &r.arm64,
+        (Some(r), Arch::Arm64(HostGic::V2)) => &r.arm64_gicv2,
         (None, _) => &EMPTY,
     }
 }
 
-/// Builds the registries of both nodes.
+/// Builds the registries of the nodes.
 fn populate_registries() -> Result {
     let mut x86 = ops::Registry::new();
     devices::register_all(Arch::X86, &mut x86)?;
     let mut arm64 = ops::Registry::new();
-    devices::register_all(Arch::Arm64, &mut arm64)?;
-    REGISTRIES.populate(Registries { x86, arm64 });
+    devices::register_all(Arch::Arm64(HostGic::V3), &mut arm64)?;
+    let mut arm64_gicv2 = ops::Registry::new();
+    devices::register_all(Arch::Arm64(HostGic::V2), &mut arm64_gicv2)?;
+    REGISTRIES.populate(Registries {
+        x86,
+        arm64,
+        arm64_gicv2,
+    });
     Ok(())
 }
 
@@ -117,6 +132,8 @@ struct KvmDevctlModule {
     #[pin]
     _arm64: MiscDeviceRegistration<system::System<Arm64Node>>,
     #[pin]
+    _arm64_gicv2: MiscDeviceRegistration<system::System<Arm64GicV2Node>>,
+    #[pin]
     _debugfs: stats::Debugfs,
 }
 
@@ -124,14 +141,17 @@ impl kernel::InPlaceModule for KvmDevctlModule {
     fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
         let name = module_parameters::devname.value_ref().as_cstr();
         let arm64_name = module_parameters::arm64_devname.value_ref().as_cstr();
+        let gicv2_name = module_parameters::arm64_gicv2_devname.value_ref().as_cstr();
         try_pin_init!(Self {
             _x86 <- {
                 let name = node_name(name)?;
                 node_name(arm64_name)?;
+                node_name(gicv2_name)?;
                 populate_registries()?;
                 MiscDeviceRegistration::register(MiscDeviceOptions { name })
             },
             _arm64 <- MiscDeviceRegistration::register(MiscDeviceOptions { name: arm64_name }),
+            _arm64_gicv2 <- MiscDeviceRegistration::register(MiscDeviceOptions { name: gicv2_name }),
             _debugfs <- stats::Debugfs::new(),
         })
     }

@@ -96,11 +96,13 @@ pub(crate) struct ArmVcpu {
     /// The GICv3 redistributor slot, as (region index, slot in the region), once placed (C:
     /// `vgic_cpu->rdreg` and `rdreg_index`).
     pub(crate) rd: Option<(u32, u32)>,
-    /// The GICv3 redistributor state: private interrupts, `GICR_PENDBASER` (C:
-    /// `vcpu->arch.vgic_cpu`).
+    /// The private interrupts (of a GICv3 or a GICv2) and the GICv3 redistributor state,
+    /// `GICR_PENDBASER` (C: `vcpu->arch.vgic_cpu`).
     pub(crate) redist: crate::devices::vgic::redist::RedistState,
     /// The GICv3 CPU interface (C: `vcpu->arch.vgic_cpu.vgic_v3`).
     pub(crate) cpuif: crate::devices::vgic::sysregs::CpuIf,
+    /// The GICv2 CPU interface (C: `vcpu->arch.vgic_cpu.vgic_v2`).
+    pub(crate) gicc: crate::devices::vgic::cpuif_v2::GiccState,
 }
 
 impl Vcpu {
@@ -125,7 +127,7 @@ impl Vcpu {
             return Err(EEXIST);
         }
         // C: arm64's `kvm_arch_vcpu_precreate()`.
-        if vm.arch == Arch::Arm64 {
+        if matches!(vm.arch, Arch::Arm64(_)) {
             if inner.vgic.initialized {
                 return Err(EBUSY);
             }
@@ -136,7 +138,7 @@ impl Vcpu {
         inner.vcpus.reserve(1, GFP_KERNEL_ACCOUNT)?;
         let pio = match vm.arch {
             Arch::X86 => Some(Page::alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO)?),
-            Arch::Arm64 => None,
+            Arch::Arm64(_) => None,
         };
         let vcpu = Arc::pin_init(
             try_pin_init!(Vcpu {
@@ -248,7 +250,7 @@ impl FileOperations for VcpuFile {
             return Err(EINVAL);
         }
         match (this.vm.arch, cmd) {
-            (Arch::Arm64, KVM_ARM_VCPU_INIT) => this.vcpu.arm_init(&this.vm, arg),
+            (Arch::Arm64(_), KVM_ARM_VCPU_INIT) => this.vcpu.arm_init(&this.vm, arg),
             // `kvm_arch_vcpu_ioctl()` of x86 and arm64 answers unknown ioctls with EINVAL.
             _ => Err(EINVAL),
         }

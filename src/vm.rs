@@ -220,13 +220,13 @@ impl Vm {
     fn arm64_ioctl(&self, cmd: u32, arg: usize) -> Result<isize> {
         match cmd {
             KVM_SET_USER_MEMORY_REGION => self.set_user_memory_region(arg),
-            KVM_CREATE_IRQCHIP => vgic::create_irqchip(&mut self.lock()).map(|()| 0),
+            KVM_CREATE_IRQCHIP => vgic::create_irqchip(self.arch, &mut self.lock()).map(|()| 0),
             KVM_ARM_SET_DEVICE_ADDR => {
                 let size = core::mem::size_of::<kvm_arm_device_addr>();
                 let dev_addr = UserSlice::new(UserPtr::from_addr(arg), size)
                     .reader()
                     .read::<kvm_arm_device_addr>()?;
-                vgic::set_legacy_v2_addr(&mut self.lock(), &dev_addr).map(|()| 0)
+                vgic::set_legacy_v2_addr(&mut self.lock(), self.ipa_bits, &dev_addr).map(|()| 0)
             }
             KVM_ARM_PREFERRED_TARGET => {
                 // C: `struct kvm_vcpu_init` with the generic target and no features.
@@ -321,7 +321,7 @@ impl FileOperations for Vm {
                 this.arch.check_extension(Some(max_vcpus), arg)
             }
             _ => match this.arch {
-                Arch::Arm64 => this.arm64_ioctl(cmd, arg),
+                Arch::Arm64(_) => this.arm64_ioctl(cmd, arg),
                 // `kvm_arch_vm_ioctl()` on x86 answers the rest with ENOTTY.
                 Arch::X86 => Err(ENOTTY),
             },

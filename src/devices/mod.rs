@@ -8,7 +8,10 @@ use kernel::{
 };
 
 use crate::{
-    arch::Arch,
+    arch::{
+        Arch,
+        HostGic, //
+    },
     ops::Registry, //
 };
 
@@ -19,10 +22,18 @@ pub(crate) mod vgic;
 /// `kvm_register_device_ops()` calls at KVM init, which differ per architecture).
 pub(crate) fn register_all(arch: Arch, registry: &mut Registry) -> Result {
     registry.register::<vfio::Vfio>(uapi::kvm_device_type_KVM_DEV_TYPE_VFIO)?;
-    if arch == Arch::Arm64 {
+    match arch {
         // A GICv3 host: no GICv2 (C: `kvm_register_vgic_device()` as `vgic_v3_probe()` calls
         // it); the ITS is not modelled yet.
-        registry.register::<vgic::v3::VgicV3>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3)?;
+        Arch::Arm64(HostGic::V3) => {
+            registry.register::<vgic::v3::VgicV3>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3)?
+        }
+        // A GICv2 host: a GICv2 only (C: `kvm_register_vgic_device()` as `vgic_v2_probe()`
+        // calls it).
+        Arch::Arm64(HostGic::V2) => {
+            registry.register::<vgic::v2::VgicV2>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V2)?
+        }
+        Arch::X86 => {}
     }
     Ok(())
 }

@@ -19,7 +19,13 @@
 //! [`arch/arm64/kvm/vgic/vgic-mmio.c`](srctree/arch/arm64/kvm/vgic/vgic-mmio.c);
 //! `vgic_mmio_read_irouter()`, `vgic_mmio_write_irouter()`,
 //! `vgic_v3_uaccess_write_pending()` in
-//! [`arch/arm64/kvm/vgic/vgic-mmio-v3.c`](srctree/arch/arm64/kvm/vgic/vgic-mmio-v3.c).
+//! [`arch/arm64/kvm/vgic/vgic-mmio-v3.c`](srctree/arch/arm64/kvm/vgic/vgic-mmio-v3.c);
+//! `vgic_mmio_read_target()`, `vgic_mmio_write_target()`,
+//! `vgic_mmio_uaccess_write_v2_group()` in
+//! [`arch/arm64/kvm/vgic/vgic-mmio-v2.c`](srctree/arch/arm64/kvm/vgic/vgic-mmio-v2.c).
+//!
+//! The two models share the state and most registers; where a GICv2's user access differs
+//! (its pending registers, SGI sources, targets, groups) [`read_v2`] and [`write_v2`] say so.
 //!
 //! No vCPU ever runs, so nothing is queued or delivered: the state is what user space saves
 //! and restores. User space sees the pending latch (not the line level) through
@@ -53,6 +59,10 @@ pub(crate) struct VgicIrq {
     pub(crate) priority: u8,
     /// The affinity an SPI routes to (C: `mpidr`).
     pub(crate) mpidr: u32,
+    /// GICv2: the vCPUs an interrupt targets, one bit per vCPU index (C: `targets`).
+    pub(crate) targets: u8,
+    /// GICv2 SGIs: the vCPUs it is pending from, one bit per vCPU id (C: `source`).
+    pub(crate) source: u8,
 }
 
 impl VgicIrq {
@@ -68,6 +78,17 @@ impl VgicIrq {
             edge: true,
             priority: 0,
             mpidr: 0,
+            targets: 0,
+            source: 0,
+        }
+    }
+
+    /// An SPI of a GICv2 as `kvm_vgic_dist_init()` leaves it: zeroed, targeting no vCPU,
+    /// group 0.
+    pub(crate) const fn spi_v2() -> Self {
+        Self {
+            group: false,
+            ..Self::spi()
         }
     }
 
@@ -81,6 +102,18 @@ impl VgicIrq {
             ..Self::spi()
         }
     }
+}
+
+/// The private interrupts of vCPU `vcpu_id` of a GICv2 as `vgic_setup_private_irq()` leaves
+/// them: as a GICv3's, but in group 0 and targeting their vCPU.
+pub(crate) fn private_irqs_v2(vcpu_id: u32) -> [VgicIrq; NR_PRIVATE] {
+    let mut irqs = private_irqs();
+    for irq in irqs.iter_mut() {
+        irq.group = false;
+        // C: `BIT(vcpu->vcpu_id)` into a u8; a GICv2 VM's ids are below 8.
+        irq.targets = 1u8.checked_shl(vcpu_id).unwrap_or(0);
+    }
+    irqs
 }
 
 /// The private interrupts of a new vCPU.
@@ -116,15 +149,17 @@ pub(crate) enum Reg {
     Config,
     /// `IROUTER`, one 64-bit register per interrupt.
     Router,
+    /// `ITARGETSR` of a GICv2, one byte per interrupt.
+    Target,
     /// RAZ/WI on KVM: `ITARGETSR` of a GICv3, `IGRPMODR`, `NSACR`.
     Raz,
 }
 
 impl Reg {
     /// Bits per interrupt.
-    const fn bits(self) -> u32 {
+    pub(crate) const fn bits(self) -> u32 {
         match self {
-            Reg::Priority => 8,
+            Reg::Priority | Reg::Target => 8,
             Reg::Config => 2,
             Reg::Router => 64,
             _ => 1,
@@ -188,6 +223,12 @@ pub(crate) fn read(reg: Reg, irqs: &[VgicIrq], high: bool) -> u32 {
             .take(4)
             .enumerate()
             .fold(0, |v, (i, irq)| v | u32::from(irq.priority) << (i * 8)),
+        // C: `vgic_mmio_read_target()`.
+        Reg::Target => irqs
+            .iter()
+            .take(4)
+            .enumerate()
+            .fold(0, |v, (i, irq)| v | u32::from(irq.targets) << (i * 8)),
         Reg::Config => irqs
             .iter()
             .take(16)
@@ -216,8 +257,8 @@ pub(crate) fn write(reg: Reg, irqs: &mut [VgicIrq], intid: u32, high: bool, val:
         Reg::ClearEnable => set(irqs, |i, _| i.enabled = false, false),
         // C: `vgic_v3_uaccess_write_pending()`: set the given latches, clear the others.
         Reg::SetPending => set(irqs, |i, on| i.pending_latch = on, true),
-        // C: `vgic_mmio_uaccess_write_wi()`.
-        Reg::ClearPending | Reg::Raz => {}
+        // C: `vgic_mmio_uaccess_write_wi()`; a GICv3 has no `Target`.
+        Reg::ClearPending | Reg::Raz | Reg::Target => {}
         Reg::SetActive => set(irqs, |i, _| i.active = true, false),
         Reg::ClearActive => set(irqs, |i, _| i.active = false, false),
         Reg::Priority => {
@@ -243,6 +284,83 @@ pub(crate) fn write(reg: Reg, irqs: &mut [VgicIrq], intid: u32, high: bool, val:
             }
         }
     }
+}
+
+/// What a GICv2 user access needs to know of its vCPU and VM.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct V2Access {
+    /// The id of the vCPU the attribute names (C: `vcpu->vcpu_id`).
+    pub(crate) vcpu_id: u32,
+    /// The vCPUs that exist, one bit per index (C: `GENMASK(online_vcpus - 1, 0)`).
+    pub(crate) cpu_mask: u8,
+    /// Whether `GICD_IGROUPR` is writable (C: `v2_groups_user_writable`).
+    pub(crate) groups_writable: bool,
+}
+
+/// Reads a 32-bit per-interrupt register of a GICv2 whose first interrupt is `irqs[0]`.
+///
+/// Differs from [`read`] for the pending registers: both read the pending state, which
+/// for a level interrupt includes its line (C: `vgic_uaccess_read_pending()`, which
+/// reads `irq_is_pending()` for every model but a GICv3).
+pub(crate) fn read_v2(reg: Reg, irqs: &[VgicIrq]) -> u32 {
+    match reg {
+        Reg::SetPending | Reg::ClearPending => irqs
+            .iter()
+            .take(32)
+            .enumerate()
+            .filter(|(_, irq)| irq.pending_latch || (!irq.edge && irq.line_level))
+            .fold(0, |v, (i, _)| v | 1 << i),
+        r => read(r, irqs, false),
+    }
+}
+
+/// Writes a 32-bit per-interrupt register of a GICv2 whose first interrupt, `intid`, is
+/// `irqs[0]`.
+///
+/// Differs from [`write`] in: `IGROUPR`, written only once user space has written
+/// `GICD_IIDR` (C: `vgic_mmio_uaccess_write_v2_group()`); `ISPENDR` and `ICPENDR`, which set
+/// and clear the given latches, and for an SGI also add the vCPU to its sources or clear
+/// them all (C: `__set_pending()` and `__clear_pending()` with `is_user`); `ITARGETSR`, whose
+/// SPI bytes keep the vCPUs that exist and whose private bytes are read-only (C:
+/// `vgic_mmio_write_target()`).
+pub(crate) fn write_v2(reg: Reg, irqs: &mut [VgicIrq], intid: u32, acc: V2Access, val: u32) {
+    // Sets or clears the pending state of the interrupts whose bit is set.
+    let pending = |irqs: &mut [VgicIrq]| {
+        for (i, irq) in irqs.iter_mut().take(32).enumerate() {
+            if val & (1 << i) != 0 {
+                // CAST: i < 32.
+                let sgi = intid + (i as u32) < VGIC_NR_SGIS;
+                set_pending_v2(reg, irq, sgi, acc.vcpu_id);
+            }
+        }
+    };
+    match reg {
+        Reg::Group if !acc.groups_writable => {}
+        Reg::SetPending | Reg::ClearPending => pending(irqs),
+        Reg::Target if intid < NR_PRIVATE as u32 => {}
+        Reg::Target => {
+            for (i, irq) in irqs.iter_mut().take(4).enumerate() {
+                // CAST: one byte of `val`.
+                irq.targets = (val >> (i * 8)) as u8 & acc.cpu_mask;
+            }
+        }
+        r => write(r, irqs, intid, false, val),
+    }
+}
+
+/// Sets (`ISPENDR`) or clears (`ICPENDR`) the pending latch of one interrupt of a GICv2
+/// from user space; an SGI gains vCPU `vcpu_id` as a source, or loses every source.
+fn set_pending_v2(reg: Reg, irq: &mut VgicIrq, sgi: bool, vcpu_id: u32) {
+    let set = reg == Reg::SetPending;
+    if sgi {
+        irq.source = if set {
+            // C: `BIT(vcpu->vcpu_id)` into a u8; a GICv2 VM's ids are below 8.
+            irq.source | 1u8.checked_shl(vcpu_id).unwrap_or(0)
+        } else {
+            0
+        };
+    }
+    irq.pending_latch = set;
 }
 
 /// `vgic_read_irq_line_level_info()`: the line levels of the level-triggered interrupts

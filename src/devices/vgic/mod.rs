@@ -15,12 +15,13 @@
 //! (`KVM_CREATE_IRQCHIP`, `KVM_ARM_SET_DEVICE_ADDR`) reach it without a device, and it
 //! outlives the device's file. It lives in [`VmInner`] under the VM lock (which stands for
 //! C's `kvm->arch.config_lock` and `kvm->slots_lock`). The device types are thin handles:
-//! [`v3`] is `kvm-arm-vgic-v3`.
+//! [`v3`] is `kvm-arm-vgic-v3`, [`v2`] is `kvm-arm-vgic-v2`.
 //!
-//! The modelled host is QEMU's `virt,gic-version=3` (the golden transcripts' host): a GICv3
-//! without the GICv2 compatibility interface, so the host can emulate a GICv3 for its guests
-//! but not a GICv2 (C: `can_emulate_gicv2` is false). The legacy ways to create and place a
-//! GICv2 therefore answer `ENODEV`, as they do on that host.
+//! Which type a VM can have depends on the host's GIC ([`HostGic`]): QEMU's
+//! `virt,gic-version=3` is a GICv3 without the GICv2 compatibility interface, so the host can
+//! emulate a GICv3 for its guests but not a GICv2 (C: `can_emulate_gicv2` is false), and the
+//! legacy ways to create and place a GICv2 answer `ENODEV`; QEMU's `virt,gic-version=2` is a
+//! GICv2, whose KVM emulates a GICv2 for at most 8 vCPUs and no GICv3.
 
 use kernel::{
     kvm::kvm_arm_device_addr,
@@ -29,22 +30,29 @@ use kernel::{
 };
 
 use crate::{
+    arch::{
+        Arch,
+        HostGic, //
+    },
     attr::DeviceAttr,
     vm::VmInner, //
 };
 
+pub(crate) mod cpuif_v2;
 pub(crate) mod dist;
+pub(crate) mod dist_v2;
 pub(crate) mod irq;
 pub(crate) mod redist;
 pub(crate) mod regions;
+pub(crate) mod regions_v2;
 pub(crate) mod sysregs;
+pub(crate) mod v2;
 pub(crate) mod v3;
 
-/// The most vCPUs a VM can have on the modelled host (C: `kvm_vgic_get_max_vcpus()`,
-/// `VGIC_V3_MAX_CPUS` for a GICv3 host).
-pub(crate) const HOST_MAX_VCPUS: usize = 512;
-/// The most vCPUs of a VM with a GICv3 (C: `VGIC_V3_MAX_CPUS`).
-const VGIC_V3_MAX_CPUS: usize = 512;
+/// The most vCPUs of a VM with a GICv3, and on a GICv3 host (C: `VGIC_V3_MAX_CPUS`).
+pub(crate) const VGIC_V3_MAX_CPUS: usize = 512;
+/// The most vCPUs of a VM with a GICv2, and on a GICv2 host (C: `VGIC_V2_MAX_CPUS`).
+pub(crate) const VGIC_V2_MAX_CPUS: usize = 8;
 /// An address not yet set (C: `VGIC_ADDR_UNDEF`).
 pub(crate) const VGIC_ADDR_UNDEF: u64 = u64::MAX;
 /// SGIs and PPIs: the interrupts private to each vCPU (C: `VGIC_NR_PRIVATE_IRQS`).
@@ -60,6 +68,12 @@ const V3_DIST_SIZE: u64 = uapi::KVM_VGIC_V3_DIST_SIZE as u64;
 const V3_REDIST_SIZE: u64 = uapi::KVM_VGIC_V3_REDIST_SIZE as u64;
 /// 64K, the alignment of every GICv3 frame.
 const SZ_64K: u64 = 0x10000;
+/// The size of a GICv2 distributor frame (C: `KVM_VGIC_V2_DIST_SIZE`).
+const V2_DIST_SIZE: u64 = uapi::KVM_VGIC_V2_DIST_SIZE as u64;
+/// The size of a GICv2 CPU interface frame (C: `KVM_VGIC_V2_CPU_SIZE`).
+const V2_CPU_SIZE: u64 = uapi::KVM_VGIC_V2_CPU_SIZE as u64;
+/// 4K, the alignment of the GICv2 frames.
+const SZ_4K: u64 = 0x1000;
 
 /// A GICv3 redistributor region (C: `struct vgic_redist_region`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +111,11 @@ pub(crate) struct Dist {
     pub(crate) spis: KVec<irq::VgicIrq>,
     /// `GICR_PROPBASER`, shared by all redistributors (C: `propbaser`).
     pub(crate) propbaser: u64,
+    /// The GICv2 CPU interface's base (C: `vgic_cpu_base`).
+    pub(crate) cpu_base: u64,
+    /// Whether user space may write a GICv2's `GICD_IGROUPR`, which it earns by writing
+    /// `GICD_IIDR` (C: `v2_groups_user_writable`).
+    pub(crate) v2_groups_user_writable: bool,
 }
 
 impl Dist {
@@ -113,6 +132,8 @@ impl Dist {
             implementation_rev: dist::IMP_REV_LATEST,
             spis: KVec::new(),
             propbaser: 0,
+            cpu_base: VGIC_ADDR_UNDEF,
+            v2_groups_user_writable: false,
         }
     }
 
@@ -180,21 +201,22 @@ fn check_iorange(ipa_bits: u32, current: u64, addr: u64, align: u64, size: u64) 
     Ok(())
 }
 
-/// `kvm_vgic_create()` for a VGIC of type `ty` (only a GICv3 on this host).
+/// `kvm_vgic_create()` for a VGIC of type `ty`, a type the host can emulate (the registry of
+/// device types offers no other, and [`create_irqchip`] checks).
 ///
 /// # Errors
 ///
-/// `ENODEV` for a GICv2 (the host cannot emulate one), `EEXIST` if the VM has a VGIC,
-/// `E2BIG` if the VM has more vCPUs than the VGIC can serve.
+/// `EEXIST` if the VM has a VGIC, `E2BIG` if the VM has more vCPUs than the VGIC can serve.
 pub(crate) fn create(vm: &mut VmInner, ty: u32) -> Result {
-    if ty == uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V2 {
-        return Err(ENODEV);
-    }
     if vm.vgic.model.is_some() {
         return Err(EEXIST);
     }
     // C refuses vCPUs that have run; kvm-devctl runs none.
-    vm.max_vcpus = VGIC_V3_MAX_CPUS;
+    vm.max_vcpus = if ty == uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V2 {
+        VGIC_V2_MAX_CPUS
+    } else {
+        VGIC_V3_MAX_CPUS
+    };
     if vm.vcpus.len() > vm.max_vcpus {
         return Err(E2BIG);
     }
@@ -203,26 +225,52 @@ pub(crate) fn create(vm: &mut VmInner, ty: u32) -> Result {
     Ok(())
 }
 
-/// `KVM_CREATE_IRQCHIP` on an arm64 VM (C: `kvm_vgic_create(kvm, KVM_DEV_TYPE_ARM_VGIC_V2)`).
+/// `KVM_CREATE_IRQCHIP` on a VM of an arm64 node whose host GIC is `arch`'s (C:
+/// `kvm_vgic_create(kvm, KVM_DEV_TYPE_ARM_VGIC_V2)`).
 ///
 /// # Errors
 ///
-/// `ENODEV`: the host cannot emulate a GICv2 (C checks `can_emulate_gicv2` first).
-pub(crate) fn create_irqchip(vm: &mut VmInner) -> Result {
+/// `ENODEV` if the host cannot emulate a GICv2 (C checks `can_emulate_gicv2` first), and the
+/// errors of [`create`].
+pub(crate) fn create_irqchip(arch: Arch, vm: &mut VmInner) -> Result {
+    if arch != Arch::Arm64(HostGic::V2) {
+        return Err(ENODEV);
+    }
     create(vm, uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V2)
 }
 
 /// `KVM_ARM_SET_DEVICE_ADDR` (C: `kvm_vm_ioctl_set_device_addr()` and
-/// `kvm_set_legacy_vgic_v2_addr()`): places a GICv2's distributor or CPU interface.
+/// `kvm_set_legacy_vgic_v2_addr()`): places a GICv2's distributor or CPU interface, as the
+/// `ADDR` group of `kvm-arm-vgic-v2` does. The device id is in bits 31:16 of `id`, the address
+/// type in bits 15:0; bits 63:32 are ignored.
 ///
 /// # Errors
 ///
-/// `ENODEV` for every request: C answers `ENODEV` for a device id other than
-/// `KVM_ARM_DEVICE_VGIC_V2` (bits 31:16), for an address type other than the two of a GICv2
-/// (bits 15:0), and from `vgic_check_type()` for a VM whose VGIC is not a GICv2, which every
-/// VM on this host is.
-pub(crate) fn set_legacy_v2_addr(_vm: &mut VmInner, _dev_addr: &kvm_arm_device_addr) -> Result {
-    Err(ENODEV)
+/// `ENODEV` for a device id other than `KVM_ARM_DEVICE_VGIC_V2`, for an address type other
+/// than the two of a GICv2, and for a VM whose VGIC is not a GICv2 (C: `vgic_check_type()`),
+/// as every VM of a GICv3 host is; then the errors of [`check_iorange`].
+pub(crate) fn set_legacy_v2_addr(
+    vm: &mut VmInner,
+    ipa_bits: u32,
+    dev_addr: &kvm_arm_device_addr,
+) -> Result {
+    const DIST: u64 = uapi::KVM_VGIC_V2_ADDR_TYPE_DIST as u64;
+    const CPU: u64 = uapi::KVM_VGIC_V2_ADDR_TYPE_CPU as u64;
+    // C: `FIELD_GET(KVM_ARM_DEVICE_ID_MASK, id)`; `vgic_present` holds on both hosts.
+    if (dev_addr.id >> 16) & 0xffff != u64::from(uapi::KVM_ARM_DEVICE_VGIC_V2) {
+        return Err(ENODEV);
+    }
+    let d = &mut vm.vgic;
+    // Both are ENODEV, so the order of the two checks does not show.
+    d.check_type(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V2)?;
+    let (slot, size) = match dev_addr.id & 0xffff {
+        DIST => (&mut d.dist_base, V2_DIST_SIZE),
+        CPU => (&mut d.cpu_base, V2_CPU_SIZE),
+        _ => return Err(ENODEV),
+    };
+    check_iorange(ipa_bits, *slot, dev_addr.addr, SZ_4K, size)?;
+    *slot = dev_addr.addr;
+    Ok(())
 }
 
 /// `vgic_v3_alloc_redist_region()` and the slot assignment of `vgic_v3_set_redist_base()`:
@@ -322,14 +370,17 @@ pub(crate) fn assign_redists(vm: &mut VmInner, ipa_bits: u32, nr_vcpus: usize) -
     Ok(())
 }
 
-/// `kvm_vgic_addr()` for the GICv3 address types: sets (`write`) or reads an address.
+/// `kvm_vgic_addr()`: sets (`write`) or reads a frame's address, for the `ADDR` group of both
+/// device types; each address type is that of one VGIC model.
 ///
 /// # Errors
 ///
 /// `EFAULT` for an unreadable or unwritable buffer, `ENXIO` for an address type that is not
-/// the GICv3's (C: `ENODEV` turned into `ENXIO` by its callers), `ENOENT` for a region index
+/// the VM's VGIC's (C: `ENODEV` turned into `ENXIO` by its callers), `ENOENT` for a region index
 /// that is not set, and the errors of [`check_iorange`] and [`set_redist_base`].
-pub(crate) fn v3_addr(vm: &mut VmInner, ipa_bits: u32, attr: &DeviceAttr, write: bool) -> Result {
+pub(crate) fn vgic_addr(vm: &mut VmInner, ipa_bits: u32, attr: &DeviceAttr, write: bool) -> Result {
+    const V2_DIST: u64 = uapi::KVM_VGIC_V2_ADDR_TYPE_DIST as u64;
+    const V2_CPU: u64 = uapi::KVM_VGIC_V2_ADDR_TYPE_CPU as u64;
     const DIST: u64 = uapi::KVM_VGIC_V3_ADDR_TYPE_DIST as u64;
     const REDIST: u64 = uapi::KVM_VGIC_V3_ADDR_TYPE_REDIST as u64;
     const REGION: u64 = uapi::KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION as u64;
@@ -342,6 +393,22 @@ pub(crate) fn v3_addr(vm: &mut VmInner, ipa_bits: u32, attr: &DeviceAttr, write:
     };
     let model = uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3;
     match ty {
+        V2_DIST | V2_CPU => {
+            let d = &mut vm.vgic;
+            d.check_type(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V2)
+                .map_err(|_| ENXIO)?;
+            let (slot, size) = if ty == V2_DIST {
+                (&mut d.dist_base, V2_DIST_SIZE)
+            } else {
+                (&mut d.cpu_base, V2_CPU_SIZE)
+            };
+            if write {
+                check_iorange(ipa_bits, *slot, addr, SZ_4K, size)?;
+                *slot = addr;
+                return Ok(());
+            }
+            addr = *slot;
+        }
         DIST => {
             vm.vgic.check_type(model).map_err(|_| ENXIO)?;
             if write {
@@ -408,7 +475,8 @@ pub(crate) fn set_nr_irqs(vm: &mut VmInner, attr: &DeviceAttr) -> Result {
 }
 
 /// `vgic_init()`: freezes the number of SPIs, gives them their initial state (C:
-/// `kvm_vgic_dist_init()`) and marks the VGIC initialised.
+/// `kvm_vgic_dist_init()`), resets the vCPUs' CPU interfaces (C: `kvm_vgic_vcpu_reset()`)
+/// and marks the VGIC initialised.
 ///
 /// # Errors
 ///
@@ -421,10 +489,19 @@ pub(crate) fn init(vm: &mut VmInner) -> Result {
         0 => VGIC_NR_IRQS_LEGACY - VGIC_NR_PRIVATE_IRQS,
         n => n,
     };
+    let v2 = vm.vgic.model == Some(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V2);
+    let spi = if v2 {
+        irq::VgicIrq::spi_v2()
+    } else {
+        irq::VgicIrq::spi()
+    };
     // CAST: at most `VGIC_MAX_RESERVED`.
     let mut spis = KVec::with_capacity(nr_spis as usize, GFP_KERNEL_ACCOUNT)?;
     for _ in 0..nr_spis {
-        spis.push(irq::VgicIrq::spi(), GFP_KERNEL_ACCOUNT)?;
+        spis.push(spi, GFP_KERNEL_ACCOUNT)?;
+    }
+    if v2 {
+        cpuif_v2::init_vcpus(vm);
     }
     vm.vgic.spis = spis;
     vm.vgic.nr_spis = nr_spis;

@@ -12,7 +12,7 @@
 //! `KVM_HAS_DEVICE_ATTR` answers `ENXIO` for it (`vgic_v3_has_attr_regs()`).
 
 /// 8-bit accesses allowed (C: `VGIC_ACCESS_8bit`).
-const A8: u8 = 1;
+pub(crate) const A8: u8 = 1;
 /// 32-bit accesses allowed (C: `VGIC_ACCESS_32bit`).
 pub(crate) const A32: u8 = 2;
 /// 64-bit accesses allowed (C: `VGIC_ACCESS_64bit`).
@@ -32,7 +32,7 @@ pub(crate) struct Region {
 }
 
 /// A fixed-length region (C: `REGISTER_DESC_WITH_LENGTH()`).
-const fn fixed(offset: u32, len: u32, access: u8) -> Region {
+pub(crate) const fn fixed(offset: u32, len: u32, access: u8) -> Region {
     Region {
         offset,
         len,
@@ -43,7 +43,7 @@ const fn fixed(offset: u32, len: u32, access: u8) -> Region {
 
 /// A per-interrupt region covering 1024 interrupts (C:
 /// `REGISTER_DESC_WITH_BITS_PER_IRQ_SHARED()`).
-const fn per_irq(offset: u32, bits_per_irq: u32, access: u8) -> Region {
+pub(crate) const fn per_irq(offset: u32, bits_per_irq: u32, access: u8) -> Region {
     Region {
         offset,
         len: bits_per_irq * 1024 / 8,

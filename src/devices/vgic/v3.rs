@@ -270,7 +270,7 @@ impl DeviceType for VgicV3 {
                 Self::regs_access(vm, attr, true)
             }
             grp::MAINT_IRQ => super::set_maint_irq(&mut vm.lock(), attr),
-            grp::ADDR => super::v3_addr(&mut vm.lock(), vm.ipa_bits, attr, true),
+            grp::ADDR => super::vgic_addr(&mut vm.lock(), vm.ipa_bits, attr, true),
             grp::NR_IRQS => super::set_nr_irqs(&mut vm.lock(), attr),
             grp::CTRL => Self::set_ctrl(vm, attr),
             _ => Err(ENXIO),
@@ -287,7 +287,7 @@ impl DeviceType for VgicV3 {
                 let val = vm.lock().vgic.mi_intid;
                 attr.put_u32(val)
             }
-            grp::ADDR => super::v3_addr(&mut vm.lock(), vm.ipa_bits, attr, false),
+            grp::ADDR => super::vgic_addr(&mut vm.lock(), vm.ipa_bits, attr, false),
             grp::NR_IRQS => {
                 let val = vm.lock().vgic.nr_spis + super::VGIC_NR_PRIVATE_IRQS;
                 attr.put_u32(val)

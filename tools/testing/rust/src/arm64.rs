@@ -22,11 +22,15 @@ use crate::{attr, errno_name, raw_ioctl, Errno, Outcome, ToOutcome};
 
 /// The arm64 node of the module (module parameter `arm64_devname`).
 pub const KVM_DEVCTL_ARM64_NODE: &CStr = c"/dev/kvm-devctl-arm64";
+/// The arm64 node of a GICv2 host (module parameter `arm64_gicv2_devname`).
+pub const KVM_DEVCTL_ARM64_GICV2_NODE: &CStr = c"/dev/kvm-devctl-arm64-gicv2";
 
 /// `KVM_DEV_ARM_VGIC_GRP_ADDR` (asm/kvm.h).
 pub const GRP_ADDR: u32 = 0;
 /// `KVM_DEV_ARM_VGIC_GRP_DIST_REGS` (asm/kvm.h).
 pub const GRP_DIST_REGS: u32 = 1;
+/// `KVM_DEV_ARM_VGIC_GRP_CPU_REGS` (GICv2).
+pub const GRP_CPU_REGS: u32 = 2;
 /// `KVM_DEV_ARM_VGIC_GRP_NR_IRQS` (asm/kvm.h).
 pub const GRP_NR_IRQS: u32 = 3;
 /// `KVM_DEV_ARM_VGIC_GRP_CTRL` (asm/kvm.h).
@@ -93,6 +97,26 @@ pub const KVM_ARM_PREFERRED_TARGET: u64 = 0x8020_aeaf;
 
 /// The golden transcript of real arm64 KVM (7.3, QEMU `virt,gic-version=3`) for the GICv3.
 pub const GOLDEN_V3: &str = include_str!("../../selftests/kvm-devctl/vgic/golden/vgic_v3.txt");
+/// The golden transcript of real arm64 KVM (7.3, QEMU `virt,gic-version=2`) for the GICv2.
+pub const GOLDEN_V2: &str = include_str!("../../selftests/kvm-devctl/vgic/golden/vgic_v2.txt");
+
+/// The attribute of a GICv2 `DIST_REGS` or `CPU_REGS` register: the vCPU id in bits 39:32
+/// (`KVM_DEV_ARM_VGIC_CPUID_MASK`), the offset below.
+pub fn v2_attr(cpu: u64, offset: u64) -> u64 {
+    (cpu & 0xff) << 32 | offset
+}
+
+/// Opens the node of a GICv2 host as a VMM would, or `None` without the module (as [`open`]).
+pub fn open_gicv2() -> Option<Kvm> {
+    if !crate::module_loaded() {
+        eprintln!("note: kvm_devctl is not loaded; the arm64 node has no reference to test");
+        return None;
+    }
+    match Kvm::new_with_path(KVM_DEVCTL_ARM64_GICV2_NODE) {
+        Ok(kvm) => Some(kvm),
+        Err(e) => panic!("open /dev/kvm-devctl-arm64-gicv2: {:?}", Errno(e.errno())),
+    }
+}
 
 /// Opens the arm64 node as a VMM would (`Kvm::new_with_path()`), or `None` with a note when
 /// the module is not loaded (`scripts/vm-run --no-module`): there is then nothing to test.
@@ -223,16 +247,25 @@ pub fn parse_result(line: &str) -> Step {
 ///
 /// If it is not: the test cites a line that real arm64 KVM did not print.
 pub fn assert_golden_line(section: &str, line: &str) {
+    assert_golden_line_in(GOLDEN_V3, "vgic_v3", section, line);
+}
+
+/// As [`assert_golden_line`], in golden transcript `golden` (`golden/<name>.txt`).
+///
+/// # Panics
+///
+/// If the line is not in the section.
+pub fn assert_golden_line_in(golden: &str, name: &str, section: &str, line: &str) {
     let header = format!("## {section}");
     let mut in_section = false;
-    for l in GOLDEN_V3.lines() {
+    for l in golden.lines() {
         if l.starts_with("## ") {
             in_section = l == header;
         } else if in_section && l == line {
             return;
         }
     }
-    panic!("not in section \"{header}\" of golden/vgic_v3.txt: {line}");
+    panic!("not in section \"{header}\" of golden/{name}.txt: {line}");
 }
 
 /// A step's result as a golden line shows it: `0`, `0 0x<value>` or `-1 <ERRNO>`.
@@ -279,6 +312,13 @@ impl Steps {
     /// `section`, which must exist: the expectation is real arm64 KVM's, verbatim.
     pub fn golden(&mut self, section: &str, line: &str, got: Step) {
         assert_golden_line(section, line);
+        let want = parse_result(line);
+        self.expect(line, got, want);
+    }
+
+    /// As [`Steps::golden`], for a line of the GICv2 host's transcript, `golden/vgic_v2.txt`.
+    pub fn golden_v2(&mut self, section: &str, line: &str, got: Step) {
+        assert_golden_line_in(GOLDEN_V2, "vgic_v2", section, line);
         let want = parse_result(line);
         self.expect(line, got, want);
     }

@@ -29,10 +29,14 @@
 //!   `hypervisor/src/kvm/aarch64/gic/mod.rs` (create, `DIST`, `REDIST`, the ITS, `NR_IRQS`,
 //!   `CTRL_INIT`), `Gic::create_default_config()`'s layout below 0x09000000, `IRQ_NUM` 256.
 //!
-//! Not here yet: the save/restore sequences of the three clients (their register loops over
-//! `DIST_REGS`, `REDIST_REGS` and `CPU_SYSREGS`), because the module does not model the
-//! interrupt registers yet (they answer `ENXIO`; Documentation/api.rst 9.2); and Cloud
-//! Hypervisor's ITS steps run only once the node offers `KVM_DEV_TYPE_ARM_VGIC_ITS`.
+//! The GICv2 (`KVM_DEV_TYPE_ARM_VGIC_V2`) of the GICv2 host's node,
+//! `/dev/kvm-devctl-arm64-gicv2`, is driven in QEMU's and Firecracker's orders too, and saved
+//! and restored in both clients' ways, which must give back every saved value bit for bit
+//! (reference: `golden/vgic_v2.txt`).
+//!
+//! Not here yet: the GICv3 save/restore sequences of the three clients (their register loops
+//! over `DIST_REGS`, `REDIST_REGS` and `CPU_SYSREGS`); and Cloud Hypervisor's ITS steps run
+//! only once the node offers `KVM_DEV_TYPE_ARM_VGIC_ITS`.
 
 use kvm_bindings::{
     kvm_create_device, kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_ITS as ITS,
@@ -41,10 +45,11 @@ use kvm_bindings::{
 };
 use kvm_devctl_tests::arm64::{
     self, get_raw, get_u32, get_u64, get_u64_in, has, redist_attr, set_ctrl, set_u32, set_u64,
-    Step, Steps, ADDR_ITS, ADDR_V2_CPU, ADDR_V2_DIST, ADDR_V3_DIST, ADDR_V3_REDIST,
+    v2_attr, Step, Steps, ADDR_ITS, ADDR_V2_CPU, ADDR_V2_DIST, ADDR_V3_DIST, ADDR_V3_REDIST,
     ADDR_V3_REDIST_REGION, CTRL_INIT, CTRL_ITS_RESET, CTRL_ITS_RESTORE_TABLES,
-    CTRL_ITS_SAVE_TABLES, CTRL_SAVE_PENDING_TABLES, GRP_ADDR, GRP_CTRL, GRP_DIST_REGS,
-    GRP_MAINT_IRQ, GRP_NR_IRQS, GRP_REDIST_REGS, V3_DIST_SIZE, V3_ITS_SIZE, V3_REDIST_SIZE,
+    CTRL_ITS_SAVE_TABLES, CTRL_SAVE_PENDING_TABLES, GRP_ADDR, GRP_CPU_REGS, GRP_CTRL,
+    GRP_DIST_REGS, GRP_MAINT_IRQ, GRP_NR_IRQS, GRP_REDIST_REGS, V3_DIST_SIZE, V3_ITS_SIZE,
+    V3_REDIST_SIZE,
 };
 use kvm_devctl_tests::{create_device_flags, fails, must, Errno, ToOutcome};
 use kvm_ioctls::{DeviceFd, Kvm, VmFd};
@@ -1172,4 +1177,445 @@ fn golden_results_parse() {
         missing.is_err(),
         "a line real KVM did not print must not be accepted"
     );
+}
+
+// The GICv2 (`KVM_DEV_TYPE_ARM_VGIC_V2`) of the node of a GICv2 host,
+// `/dev/kvm-devctl-arm64-gicv2`, as QEMU (`kvm_arm_gic_realize()`, `kvm_arm_gic_get()` and
+// `kvm_arm_gic_put()` in `hw/intc/arm_gic_kvm.c`) and Firecracker (`GICv2::create()` and
+// `gicv2/regs` in `src/vmm/src/arch/aarch64/gic/`) drive it. C: `vgic_v2_set_attr()`,
+// `vgic_v2_get_attr()`, `vgic_v2_has_attr()` in `vgic-kvm-device.c`; `vgic-mmio-v2.c`;
+// `Documentation/virt/kvm/devices/arm-vgic.rst`. The reference is
+// `golden/vgic_v2.txt`, taken on `virt,gic-version=2`.
+
+const V2_GICD_CTLR: u64 = 0x000;
+const V2_GICD_TYPER: u64 = 0x004;
+const V2_GICD_IIDR: u64 = 0x008;
+const V2_GICC_IIDR: u64 = 0x0fc;
+
+/// The GICD_TYPER of a GICv2 with `nr_irqs` interrupts and `vcpus` vCPUs: ITLinesNumber
+/// `nr_irqs / 32 - 1` in bits 4:0, CPUNumber `vcpus - 1` in bits 7:5 (C:
+/// `vgic_mmio_read_v2_misc()`). The golden transcript has 992 and 1 -> 0x1e, 256 and 1 ->
+/// 0x07, 64 and 2 -> 0x21, which this formula gives.
+fn v2_gicd_typer(nr_irqs: u64, vcpus: u64) -> u64 {
+    (nr_irqs / 32 - 1) | (vcpus - 1) << 5
+}
+
+/// Writes state a guest would leave behind into a 2-vCPU GICv2 of 64 or more interrupts, in
+/// every register kind the VMMs save: the distributor's control, SPI enables, pending and
+/// active bits, priorities, targets and configurations, vCPU 0's SGI sources and PPI
+/// state, vCPU 1's private priorities, and both CPU interfaces.
+fn v2_dirty(s: &mut Steps, gic: &DeviceFd) {
+    let writes: [(u32, u64, u32); 19] = [
+        (GRP_DIST_REGS, v2_attr(0, 0x000), 1),
+        (GRP_DIST_REGS, v2_attr(0, 0x104), 0x8000_0005),
+        (GRP_DIST_REGS, v2_attr(0, 0x100), 0x0001_0000),
+        (GRP_DIST_REGS, v2_attr(0, 0x204), 0x30),
+        (GRP_DIST_REGS, v2_attr(0, 0x200), 0x0003_0000),
+        (GRP_DIST_REGS, v2_attr(0, 0x304), 0x300),
+        (GRP_DIST_REGS, v2_attr(0, 0x424), 0x1234_5678),
+        (GRP_DIST_REGS, v2_attr(1, 0x41c), 0xa0a0_a0a0),
+        (GRP_DIST_REGS, v2_attr(0, 0x820), 0x0102_0302),
+        (GRP_DIST_REGS, v2_attr(0, 0xc0c), 0x5555_5555),
+        (GRP_DIST_REGS, v2_attr(0, 0xf20), 0x0102_0301),
+        (GRP_CPU_REGS, v2_attr(0, 0x00), 0x21f),
+        (GRP_CPU_REGS, v2_attr(0, 0x04), 0x1b),
+        (GRP_CPU_REGS, v2_attr(0, 0x08), 0x3),
+        (GRP_CPU_REGS, v2_attr(0, 0x1c), 0x5),
+        (GRP_CPU_REGS, v2_attr(0, 0xd0), 0x8000_0001),
+        (GRP_CPU_REGS, v2_attr(1, 0x00), 0x1),
+        (GRP_CPU_REGS, v2_attr(1, 0x04), 0x10),
+        (GRP_CPU_REGS, v2_attr(1, 0xd0), 0x4),
+    ];
+    for (group, a, val) in writes {
+        s.expect(
+            &format!("set group {group} attr {a:#x} {val:#x}"),
+            set_u32(gic, group, a, val),
+            Ok(None),
+        );
+    }
+}
+
+/// A 2-vCPU VM of the GICv2 host's node with a GICv2 placed and initialised in QEMU's order
+/// (`kvm_arm_gic_realize()`, then `kvm_arm_machine_init_done()` for the addresses), with the
+/// `virt` board's layout and interrupt count.
+fn v2_qemu_gic(s: &mut Steps, kvm: &Kvm) -> (VmFd, Vec<kvm_ioctls::VcpuFd>, DeviceFd) {
+    // hw/arm/virt.c: VIRT_GIC_DIST, VIRT_GIC_CPU; NUM_IRQS 256 SPIs plus 32.
+    const VIRT_GIC_DIST: u64 = 0x0800_0000;
+    const VIRT_GIC_CPU: u64 = 0x0801_0000;
+    const NUM_IRQ: u32 = 256 + 32;
+    let vm = must(kvm.create_vm(), "create_vm");
+    let vcpus = arm64::create_vcpus(&vm, 2);
+    s.expect(
+        "KVM_ARM_VCPU_INIT of both vCPUs",
+        arm64::init_vcpus(&vm, &vcpus).map(|_| None),
+        Ok(None),
+    );
+    let gic = create(&vm, V2).expect("create the GICv2");
+    // kvm_arm_gic_realize(): migration needs DIST_REGS; "## scenario: 2 vCPUs, ...".
+    s.golden_v2(
+        "DIST_REGS cpu 0 before writes",
+        "scan has DIST_REGS cpu=0 0x0000 GICD_CTLR .. 0x0008 GICD_IIDR x3 => 0",
+        has(&gic, GRP_DIST_REGS, v2_attr(0, V2_GICD_CTLR)),
+    );
+    s.golden_v2(
+        "nr_irqs",
+        "has NR_IRQS attr=0x0 => 0",
+        has(&gic, GRP_NR_IRQS, 0),
+    );
+    s.expect(
+        "set NR_IRQS 288",
+        set_u32(&gic, GRP_NR_IRQS, 0, NUM_IRQ),
+        Ok(None),
+    );
+    s.golden_v2(
+        "ctrl",
+        "has CTRL INIT(0) => 0",
+        has(&gic, GRP_CTRL, CTRL_INIT),
+    );
+    s.golden_v2("ctrl", "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    let sec = "roundtrip: save, new VM, restore (QEMU's order), save again";
+    s.golden_v2(
+        sec,
+        "set ADDR V2_DIST(0) 0x0000000008000000 => 0",
+        set_u64(&gic, GRP_ADDR, ADDR_V2_DIST, VIRT_GIC_DIST),
+    );
+    s.golden_v2(
+        sec,
+        "set ADDR V2_CPU(1) 0x0000000008010000 => 0",
+        set_u64(&gic, GRP_ADDR, ADDR_V2_CPU, VIRT_GIC_CPU),
+    );
+    (vm, vcpus, gic)
+}
+
+#[test]
+fn gicv2_qemu_order() {
+    let Some(kvm) = arm64::open_gicv2() else {
+        return;
+    };
+    let mut s = Steps::new();
+    let vm = must(kvm.create_vm(), "create_vm");
+    // kvm_arm_vgic_probe(): a GICv2 host offers a GICv2 only.
+    s.golden_v2(
+        "host",
+        "KVM_CREATE_DEVICE ARM_VGIC_V2(5) TEST => 0",
+        probe(&vm, V2),
+    );
+    s.golden_v2(
+        "host",
+        "KVM_CREATE_DEVICE ARM_VGIC_V3(7) TEST => -1 ENODEV",
+        probe(&vm, V3),
+    );
+    drop(vm);
+    let (_vm, _vcpus, gic) = v2_qemu_gic(&mut s, &kvm);
+    s.expect(
+        "get ADDR V2_DIST",
+        get_u64(&gic, GRP_ADDR, ADDR_V2_DIST),
+        Ok(Some(0x0800_0000)),
+    );
+    s.expect(
+        "get ADDR V2_CPU",
+        get_u64(&gic, GRP_ADDR, ADDR_V2_CPU),
+        Ok(Some(0x0801_0000)),
+    );
+    s.expect("get NR_IRQS", get_u32(&gic, GRP_NR_IRQS, 0), Ok(Some(288)));
+    s.expect(
+        "get DIST_REGS GICD_TYPER",
+        get_u32(&gic, GRP_DIST_REGS, v2_attr(1, V2_GICD_TYPER)),
+        Ok(Some(v2_gicd_typer(288, 2))),
+    );
+    s.golden_v2(
+        "DIST_REGS cpu 0 before writes",
+        "get DIST_REGS cpu=0 0x0008 GICD_IIDR => 0 0x4b00343b",
+        get_u32(&gic, GRP_DIST_REGS, v2_attr(0, V2_GICD_IIDR)),
+    );
+    s.golden_v2(
+        "CPU_REGS cpu 0 before writes",
+        "get CPU_REGS cpu=0 0x00fc GICC_IIDR => 0 0x04b2043b",
+        get_u32(&gic, GRP_CPU_REGS, v2_attr(0, V2_GICC_IIDR)),
+    );
+    s.golden_v2(
+        "writes: DIST_REGS",
+        "get DIST_REGS cpu=2 0x0000 GICD_CTLR => -1 EINVAL",
+        get_u32(&gic, GRP_DIST_REGS, v2_attr(2, V2_GICD_CTLR)),
+    );
+    s.finish();
+}
+
+#[test]
+fn gicv2_firecracker_order() {
+    let Some(kvm) = arm64::open_gicv2() else {
+        return;
+    };
+    // layout.rs and gicv2/mod.rs: the distributor just below MAPPED_IO_START, the CPU
+    // interface below it, IRQ_MAX interrupts.
+    const MAPPED_IO_START: u64 = 1 << 30;
+    const IRQ_MAX: u32 = 128;
+    let dist = MAPPED_IO_START - 0x1000;
+    let cpu = dist - 0x2000;
+    let mut s = Steps::new();
+    let vm = must(kvm.create_vm(), "create_vm");
+    let vcpus = arm64::create_vcpus(&vm, 2);
+    // GICv2::create(): the device, DIST, CPU, NR_IRQS, CTRL_INIT.
+    let gic = create(&vm, V2).expect("create the GICv2");
+    s.expect(
+        "set ADDR V2_DIST below 1 GiB",
+        set_u64(&gic, GRP_ADDR, ADDR_V2_DIST, dist),
+        Ok(None),
+    );
+    s.expect(
+        "set ADDR V2_CPU below it",
+        set_u64(&gic, GRP_ADDR, ADDR_V2_CPU, cpu),
+        Ok(None),
+    );
+    s.expect(
+        "set NR_IRQS 128",
+        set_u32(&gic, GRP_NR_IRQS, 0, IRQ_MAX),
+        Ok(None),
+    );
+    s.golden_v2("ctrl", "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    // The vCPUs are initialised after the GIC.
+    s.expect(
+        "KVM_ARM_VCPU_INIT of both vCPUs",
+        arm64::init_vcpus(&vm, &vcpus).map(|_| None),
+        Ok(None),
+    );
+    // vgic_check_iorange(): both frames set once.
+    s.golden_v2(
+        "addr",
+        "set ADDR V2_DIST(0) 0x0000000008000000 => -1 EEXIST",
+        set_u64(&gic, GRP_ADDR, ADDR_V2_DIST, 0x0800_0000),
+    );
+    s.expect(
+        "get ADDR V2_CPU",
+        get_u64(&gic, GRP_ADDR, ADDR_V2_CPU),
+        Ok(Some(cpu)),
+    );
+    s.expect(
+        "get DIST_REGS GICD_TYPER",
+        get_u32(&gic, GRP_DIST_REGS, v2_attr(0, V2_GICD_TYPER)),
+        Ok(Some(v2_gicd_typer(u64::from(IRQ_MAX), 2))),
+    );
+    // vgic_init(): vCPUs cannot be added once the GICv2 is initialised; "## nr_irqs: a
+    // register access initialises the VGIC".
+    s.golden_v2(
+        "nr_irqs: a register access initialises the VGIC",
+        "KVM_CREATE_VCPU id=1 => -1 EBUSY",
+        vm.create_vcpu(2).outcome().map(|_| None),
+    );
+    s.finish();
+}
+
+/// Firecracker's GICv2 state (`gicv2/regs/mod.rs`): per vCPU, the CPU interface registers
+/// of `icc_regs.rs` in u64 chunks (cpu id = the vCPU's MPIDR in bits 39:32); then the
+/// distributor registers of `dist_regs.rs` for vCPU 0, the per-interrupt ones from interrupt
+/// 32 (`IRQ_BASE`) to `IRQ_MAX`, in u32 chunks. Restoring writes them back in the same
+/// order, distributor first.
+fn firecracker_v2_regs(nr_vcpus: u64, irq_max: u64) -> Vec<(u32, u64, bool)> {
+    let mut regs = Vec::new();
+    let icc = [0x00, 0x04, 0x08, 0x1c, 0xd0, 0xd4, 0xd8, 0xdc];
+    let mut dist = vec![(GRP_DIST_REGS, v2_attr(0, 0x000), false)];
+    // (offset, bits per interrupt): CTLR, ICENABLER, ISENABLER, IGROUPR, ICFGR, ICPENDR,
+    // ISPENDR, ICACTIVER, ISACTIVER, IPRIORITYR.
+    let shared = [
+        (0x180, 1),
+        (0x100, 1),
+        (0x080, 1),
+        (0xc00, 2),
+        (0x280, 1),
+        (0x200, 1),
+        (0x380, 1),
+        (0x300, 1),
+        (0x400, 8),
+    ];
+    for (base, bits) in shared {
+        let start = base + 32 * bits / 8;
+        let end = start + (irq_max - 32) * bits / 8;
+        dist.extend(
+            (start..end)
+                .step_by(4)
+                .map(|o| (GRP_DIST_REGS, v2_attr(0, o), false)),
+        );
+    }
+    dist.extend(
+        (0xf10..0xf30)
+            .step_by(4)
+            .map(|o| (GRP_DIST_REGS, v2_attr(0, o), false)),
+    );
+    for cpu in 0..nr_vcpus {
+        // Firecracker passes the MPIDR, whose Aff0 is the vCPU's index for these VMs.
+        let mpidr = 0x8000_0000 | cpu;
+        regs.extend(icc.iter().map(|&o| (GRP_CPU_REGS, v2_attr(mpidr, o), true)));
+    }
+    regs.extend(dist);
+    regs
+}
+
+/// Reads every register of `regs` (u64 chunks where the flag says so).
+fn save_regs(gic: &DeviceFd, regs: &[(u32, u64, bool)]) -> Vec<Step> {
+    regs.iter()
+        .map(|&(group, a, wide)| {
+            if wide {
+                get_u64(gic, group, a)
+            } else {
+                get_u32(gic, group, a)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn gicv2_firecracker_save_restore_is_bit_identical() {
+    let Some(kvm) = arm64::open_gicv2() else {
+        return;
+    };
+    const IRQ_MAX: u64 = 128;
+    let mut s = Steps::new();
+    let setup = |s: &mut Steps| {
+        let vm = must(kvm.create_vm(), "create_vm");
+        let vcpus = arm64::create_vcpus(&vm, 2);
+        let gic = create(&vm, V2).expect("create the GICv2");
+        s.expect(
+            "set NR_IRQS 128",
+            set_u32(&gic, GRP_NR_IRQS, 0, IRQ_MAX as u32),
+            Ok(None),
+        );
+        s.expect("set CTRL INIT", set_ctrl(&gic, CTRL_INIT), Ok(None));
+        (vm, vcpus, gic)
+    };
+    let (_vm, _vcpus, src) = setup(&mut s);
+    v2_dirty(&mut s, &src);
+    let regs = firecracker_v2_regs(2, IRQ_MAX);
+    let saved = save_regs(&src, &regs);
+    let nonzero = saved.iter().filter(|v| !matches!(v, Ok(Some(0)))).count();
+    // What v2_dirty() wrote that Firecracker saves (not the private interrupts' registers
+    // but vCPU 0's SGI sources): the CPU interfaces (5 + 3 values), GICD_CTLR, the SPI
+    // enables, pending and active bits read through both registers of each pair (6), one
+    // priority register, GICD_CPENDSGIR0 and GICD_SPENDSGIR0; and the SPIs' configurations,
+    // edge (0xaaaaaaaa) from kvm_vgic_dist_init() but for the 16 written level (5 of 6).
+    s.expect(
+        "saved values that are not 0",
+        Ok(Some(nonzero as u64)),
+        Ok(Some(8 + 1 + 6 + 1 + 2 + 5)),
+    );
+    let (_vm2, _vcpus2, dst) = setup(&mut s);
+    for (&(group, a, wide), val) in regs
+        .iter()
+        .skip(16)
+        .chain(regs.iter().take(16))
+        .zip(saved.iter().skip(16).chain(saved.iter().take(16)))
+    {
+        let Ok(Some(v)) = *val else {
+            s.expect(
+                &format!("save group {group} attr {a:#x}"),
+                *val,
+                Ok(Some(0)),
+            );
+            continue;
+        };
+        let step = if wide {
+            set_u64(&dst, group, a, v)
+        } else {
+            set_u32(&dst, group, a, v as u32)
+        };
+        s.expect(
+            &format!("restore group {group} attr {a:#x}"),
+            step,
+            Ok(None),
+        );
+    }
+    for ((&(group, a, _), before), after) in regs.iter().zip(&saved).zip(save_regs(&dst, &regs)) {
+        s.expect(&format!("group {group} attr {a:#x} again"), after, *before);
+    }
+    s.finish();
+}
+
+/// QEMU's GICv2 state (`kvm_arm_gic_get()`), as `vgic_v2.c`'s round trip lists it: per vCPU
+/// the banked distributor registers (`GICD_IGROUPR0`, `ISENABLER0`, `ISPENDR0`,
+/// `ISACTIVER0`, `IPRIORITYR0-7`, `ITARGETSR0-7`, `ICFGR0-1`, `SPENDSGIR0-3`) and the CPU
+/// interface (`GICC_CTLR`, `PMR`, `BPR`, `ABPR`, `APR0-3`); then the SPIs' registers; `GICD_CTLR`
+/// first.
+fn qemu_v2_regs(nr_vcpus: u64, nr_irqs: u64) -> Vec<(u32, u64, bool)> {
+    let d = |cpu: u64, o: u64| (GRP_DIST_REGS, v2_attr(cpu, o), false);
+    let mut regs = vec![d(0, 0x000)];
+    for cpu in 0..nr_vcpus {
+        regs.extend([0x080, 0x100, 0x200, 0x300].map(|o| d(cpu, o)));
+        for o in (0..32).step_by(4) {
+            regs.extend([d(cpu, 0x400 + o), d(cpu, 0x800 + o)]);
+        }
+        regs.extend([d(cpu, 0xc00), d(cpu, 0xc04)]);
+        regs.extend((0xf20..0xf30).step_by(4).map(|o| d(cpu, o)));
+        regs.extend(
+            [0x00, 0x04, 0x08, 0x1c, 0xd0, 0xd4, 0xd8, 0xdc]
+                .map(|o| (GRP_CPU_REGS, v2_attr(cpu, o), false)),
+        );
+    }
+    for o in (4..nr_irqs / 8).step_by(4) {
+        regs.extend([0x080, 0x100, 0x200, 0x300].map(|b| d(0, b + o)));
+    }
+    for o in (32..nr_irqs).step_by(4) {
+        regs.extend([d(0, 0x400 + o), d(0, 0x800 + o)]);
+    }
+    for o in (8..nr_irqs / 4).step_by(4) {
+        regs.push(d(0, 0xc00 + o));
+    }
+    regs
+}
+
+#[test]
+fn gicv2_qemu_save_restore_is_bit_identical() {
+    let Some(kvm) = arm64::open_gicv2() else {
+        return;
+    };
+    let mut s = Steps::new();
+    let (_vm, _vcpus, src) = v2_qemu_gic(&mut s, &kvm);
+    v2_dirty(&mut s, &src);
+    let regs = qemu_v2_regs(2, 288);
+    let saved = save_regs(&src, &regs);
+    let (_vm2, _vcpus2, dst) = v2_qemu_gic(&mut s, &kvm);
+    // kvm_arm_gic_put(): the set/clear pairs are cleared (all ones) before the set register
+    // is written, as are the SGI sources (GICD_CPENDSGIR) before GICD_SPENDSGIR.
+    for (&(group, a, _), val) in regs.iter().zip(&saved) {
+        let Ok(Some(v)) = *val else {
+            s.expect(
+                &format!("save group {group} attr {a:#x}"),
+                *val,
+                Ok(Some(0)),
+            );
+            continue;
+        };
+        let off = a & 0xffff_ffff;
+        let clear = match off {
+            0x100..=0x17f | 0x200..=0x27f | 0x300..=0x37f => Some(a + 0x80),
+            0xf20..=0xf2f if group == GRP_DIST_REGS => Some(a - 0x10),
+            _ => None,
+        };
+        if let (GRP_DIST_REGS, Some(c)) = (group, clear) {
+            s.expect(
+                &format!("clear attr {c:#x}"),
+                set_u32(&dst, group, c, u32::MAX),
+                Ok(None),
+            );
+        }
+        s.expect(
+            &format!("restore group {group} attr {a:#x}"),
+            set_u32(&dst, group, a, v as u32),
+            Ok(None),
+        );
+    }
+    let again = save_regs(&dst, &regs);
+    let nonzero = saved.iter().filter(|v| !matches!(v, Ok(Some(0)))).count();
+    // GICD_CTLR; per vCPU, GICD_ISENABLER0 (SGIs enabled at reset), GICD_ITARGETSR0-7 (the
+    // vCPU's own bit, 8 values) and GICD_ICFGR0 (SGIs edge); vCPU 0's ISPENDR0 (PPIs and
+    // SGIs with sources), SPENDSGIR0 and CPU interface (5); vCPU 1's IPRIORITYR7 and CPU
+    // interface (3); the SPIs' ISENABLER1, ISPENDR1, ISACTIVER1, IPRIORITYR9, ITARGETSR8 and
+    // configurations, edge from kvm_vgic_dist_init() but for the 16 written level (15 of 16).
+    s.expect(
+        "saved values that are not 0",
+        Ok(Some(nonzero as u64)),
+        Ok(Some(1 + 2 * 10 + (2 + 5) + (1 + 3) + (5 + 15))),
+    );
+    for ((&(group, a, _), before), after) in regs.iter().zip(&saved).zip(again) {
+        s.expect(&format!("group {group} attr {a:#x} again"), after, *before);
+    }
+    s.finish();
 }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The arm64 node, /dev/kvm-devctl-arm64: system, VM and vCPU answers of arm64
- * KVM 7.3 on a GICv3 host (QEMU virt,gic-version=3, -cpu max).
+ * KVM 7.3 on a GICv3 host (QEMU virt,gic-version=3, -cpu max); and the arm64
+ * node of a GICv2 host, /dev/kvm-devctl-arm64-gicv2 (virt,gic-version=2),
+ * where they differ: the VGIC type offered, the vCPU limit, the legacy ioctls.
  *
  * Expectations follow arch/arm64/kvm/arm.c (kvm_vm_ioctl_check_extension(),
  * kvm_arch_init_vm(), kvm_arch_vcpu_precreate(), kvm_arch_vm_ioctl(),
@@ -25,6 +27,7 @@
 #include "kvm_devctl_util.h"
 
 #define ARM64_NODE "/dev/kvm-devctl-arm64"
+#define ARM64_GICV2_NODE "/dev/kvm-devctl-arm64-gicv2"
 
 FIXTURE(arm64) {
 	int sys;
@@ -248,6 +251,124 @@ TEST_F(arm64, device_types)
 	EXPECT_ERRNO(ENOTTY, ioctl(vm, KVM_ARM_PREFERRED_TARGET, NULL));
 	close(vm);
 	close(x86);
+}
+
+FIXTURE(gicv2) {
+	int sys;
+	int vm;
+};
+
+FIXTURE_SETUP(gicv2)
+{
+	self->sys = open(ARM64_GICV2_NODE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->sys);
+	self->vm = ioctl(self->sys, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, self->vm);
+}
+
+FIXTURE_TEARDOWN(gicv2)
+{
+	if (self->vm >= 0)
+		close(self->vm);
+	if (self->sys >= 0)
+		close(self->sys);
+}
+
+/*
+ * kvm_vgic_get_max_vcpus() on a GICv2 host: VGIC_V2_MAX_CPUS bounds every VM,
+ * a VGIC or not; KVM_MAX_VCPU_IDS stays 512. The rest is as on a GICv3 host.
+ */
+TEST_F(gicv2, check_extension)
+{
+	EXPECT_RET(KVM_API_VERSION, ioctl(self->sys, KVM_GET_API_VERSION, 0));
+	EXPECT_RET(1, ioctl(self->sys, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	EXPECT_RET(1, ioctl(self->sys, KVM_CHECK_EXTENSION, KVM_CAP_ARM_SET_DEVICE_ADDR));
+	EXPECT_RET(52, ioctl(self->sys, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE));
+	EXPECT_RET(8, ioctl(self->sys, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS));
+	EXPECT_RET(8, ioctl(self->vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPU_ID));
+	EXPECT_RET(32767, ioctl(self->vm, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS));
+}
+
+/* kvm_arch_vcpu_precreate(): an id of max_vcpus (8) or more is EINVAL. */
+TEST_F(gicv2, vcpu_ids)
+{
+	int a;
+
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm, KVM_CREATE_VCPU, 8));
+	EXPECT_ERRNO(EINVAL, ioctl(self->vm, KVM_CREATE_VCPU, 511));
+	a = ioctl(self->vm, KVM_CREATE_VCPU, 7);
+	EXPECT_LE(0, a);
+	close(a);
+}
+
+/* vgic_v2_probe() registers kvm-arm-vgic-v2 only: no GICv3, no ITS. */
+TEST_F(gicv2, device_types)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V2,
+					.flags = KVM_CREATE_DEVICE_TEST };
+
+	EXPECT_RET(0, ioctl(self->vm, KVM_CREATE_DEVICE, &cd));
+	cd.type = KVM_DEV_TYPE_ARM_VGIC_V3;
+	EXPECT_ERRNO(ENODEV, ioctl(self->vm, KVM_CREATE_DEVICE, &cd));
+	cd.type = KVM_DEV_TYPE_ARM_VGIC_ITS;
+	EXPECT_ERRNO(ENODEV, ioctl(self->vm, KVM_CREATE_DEVICE, &cd));
+	cd.type = KVM_DEV_TYPE_VFIO;
+	EXPECT_RET(0, ioctl(self->vm, KVM_CREATE_DEVICE, &cd));
+	/* The GICv3 host still refuses a GICv2. */
+	{
+		int sys = open(ARM64_NODE, O_RDWR | O_CLOEXEC), vm;
+
+		ASSERT_LE(0, sys);
+		vm = ioctl(sys, KVM_CREATE_VM, 0);
+		ASSERT_LE(0, vm);
+		cd.type = KVM_DEV_TYPE_ARM_VGIC_V2;
+		EXPECT_ERRNO(ENODEV, ioctl(vm, KVM_CREATE_DEVICE, &cd));
+		close(vm);
+		close(sys);
+	}
+}
+
+/*
+ * The legacy ioctls reach the same VGIC as the device: KVM_CREATE_IRQCHIP
+ * creates a GICv2 (then EEXIST, for the device too), KVM_ARM_SET_DEVICE_ADDR
+ * sets what the ADDR group reads, and the other way round.
+ */
+TEST_F(gicv2, legacy_vgic)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V2 };
+	struct kvm_arm_device_addr da = { .id = KVM_VGIC_V2_ADDR_TYPE_DIST, .addr = 0x8000000 };
+	__u64 addr = 0x8010000;
+	struct kvm_device_attr attr = {
+		.group = KVM_DEV_ARM_VGIC_GRP_ADDR, .attr = KVM_VGIC_V2_ADDR_TYPE_CPU,
+		.addr = (__u64)(unsigned long)&addr,
+	};
+	int vcpu, gic;
+
+	vcpu = ioctl(self->vm, KVM_CREATE_VCPU, 0);
+	ASSERT_LE(0, vcpu);
+	EXPECT_ERRNO(ENODEV, ioctl(self->vm, KVM_ARM_SET_DEVICE_ADDR, &da));
+	gic = ioctl(self->vm, KVM_CREATE_DEVICE, &cd) ? -1 : (int)cd.fd;
+	ASSERT_LE(0, gic);
+	EXPECT_ERRNO(EEXIST, ioctl(self->vm, KVM_CREATE_IRQCHIP, 0));
+	EXPECT_RET(0, ioctl(self->vm, KVM_ARM_SET_DEVICE_ADDR, &da));
+	EXPECT_ERRNO(EEXIST, ioctl(self->vm, KVM_ARM_SET_DEVICE_ADDR, &da));
+	EXPECT_RET(0, ioctl(gic, KVM_SET_DEVICE_ATTR, &attr));
+	da.id = KVM_VGIC_V2_ADDR_TYPE_CPU;
+	da.addr = 0x9000000;
+	EXPECT_ERRNO(EEXIST, ioctl(self->vm, KVM_ARM_SET_DEVICE_ADDR, &da));
+	attr.attr = KVM_VGIC_V2_ADDR_TYPE_DIST;
+	addr = 0;
+	EXPECT_RET(0, ioctl(gic, KVM_GET_DEVICE_ATTR, &attr));
+	EXPECT_EQ(0x8000000, addr);
+	close(gic);
+	close(vcpu);
+	close(self->vm);
+	self->vm = ioctl(self->sys, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, self->vm);
+	EXPECT_RET(0, ioctl(self->vm, KVM_CREATE_IRQCHIP, 0));
+	EXPECT_ERRNO(EEXIST, ioctl(self->vm, KVM_CREATE_IRQCHIP, 0));
+	cd.flags = 0;
+	EXPECT_ERRNO(EEXIST, ioctl(self->vm, KVM_CREATE_DEVICE, &cd));
 }
 
 TEST_HARNESS_MAIN

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Golden test of the arm64 node: each VGIC transcript program (vgic/vgic_*.c) runs
- * on /dev/kvm-devctl-arm64, and its output is compared, section by section
- * and line by line, with the transcript that the same program printed on
- * real arm64 KVM 7.3 (vgic/golden/<name>.txt, taken by scripts/golden).
+ * Golden test of the arm64 nodes: each VGIC transcript program (vgic/vgic_*.c)
+ * runs on the node of the host its golden transcript was taken on,
+ * /dev/kvm-devctl-arm64 (a GICv3 host) or /dev/kvm-devctl-arm64-gicv2 (a
+ * GICv2 host), and its output is compared, section by section and line by
+ * line, with the transcript that the same program printed on real arm64 KVM
+ * 7.3 (vgic/golden/<name>.txt, taken by scripts/golden).
  *
  * A section is everything from one "## <title>" line to the next. Line i of
  * a section must equal line i of the golden section, except where both lines
@@ -22,6 +24,9 @@
  * the programs themselves are the static x86 builds next to this binary.
  *
  *   vgic_golden_test [--all] [--verbose] [--only NAME] [--node PATH]
+ *                    [--gicv2-node PATH]
+ *
+ * --node names the GICv3 host's node, --gicv2-node the GICv2 host's.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -46,14 +51,15 @@ struct prog {
 	const char *exe;	/* the program, next to this binary */
 	const char *arg;	/* its argument after --node, or NULL */
 	const char *golden;	/* the embedded golden transcript */
+	int host_gic;		/* the GIC of the host the golden was taken on */
 };
 
 static const struct prog progs[] = {
-	{ "vgic_v3", "vgic_v3", NULL, golden_vgic_v3 },
-	{ "vgic_init-v3", "vgic_init", "v3", golden_vgic_init_v3 },
-	{ "vgic_its", "vgic_its", NULL, golden_vgic_its },
-	{ "vgic_v2", "vgic_v2", NULL, golden_vgic_v2 },
-	{ "vgic_init-v2", "vgic_init", "v2", golden_vgic_init_v2 },
+	{ "vgic_v3", "vgic_v3", NULL, golden_vgic_v3, 3 },
+	{ "vgic_init-v3", "vgic_init", "v3", golden_vgic_init_v3, 3 },
+	{ "vgic_its", "vgic_its", NULL, golden_vgic_its, 3 },
+	{ "vgic_v2", "vgic_v2", NULL, golden_vgic_v2, 2 },
+	{ "vgic_init-v2", "vgic_init", "v2", golden_vgic_init_v2, 2 },
 };
 
 /*
@@ -173,7 +179,47 @@ static const struct enabled {
 	{ "vgic_init-v3", 17, "test_v3_nassgicap" },
 	{ "vgic_its", 0, "memslot: KVM_SET_USER_MEMORY_REGION" },
 	{ "vgic_its", 11, "end" },
+	{ "vgic_v2", 0, "host" },
+	{ "vgic_v2", 1, "create: one GIC per VM" },
+	{ "vgic_v2", 2, "create: at most 8 vCPUs" },
+	{ "vgic_v2", 3, "addr" },
+	{ "vgic_v2", 4, "addr: overlapping DIST and CPU" },
+	{ "vgic_v2", 5, "legacy: without a GIC" },
+	{ "vgic_v2", 6, "legacy: id layout and errors" },
+	{ "vgic_v2", 7, "legacy: ADDR first" },
+	{ "vgic_v2", 8, "legacy: KVM_CREATE_IRQCHIP" },
+	{ "vgic_v2", 9, "nr_irqs" },
+	{ "vgic_v2", 10, "nr_irqs: a register access initialises the VGIC" },
+	{ "vgic_v2", 11, "nr_irqs: no vCPU" },
+	{ "vgic_v2", 12, "ctrl" },
+	{ "vgic_v2", 13, "scenario: 1 vCPU, without KVM_ARM_VCPU_INIT" },
+	{ "vgic_v2", 14, "DIST_REGS cpu 0 before writes" },
+	{ "vgic_v2", 15, "CPU_REGS cpu 0 before writes" },
+	{ "vgic_v2", 16, "writes: DIST_REGS" },
+	{ "vgic_v2", 17, "writes: CPU_REGS" },
+	{ "vgic_v2", 18, "DIST_REGS cpu 0 after writes" },
+	{ "vgic_v2", 19, "CPU_REGS cpu 0 after writes" },
+	{ "vgic_v2", 20, "scenario: 2 vCPUs, after KVM_ARM_VCPU_INIT, every offset" },
+	{ "vgic_v2", 21, "DIST_REGS cpu 0 before writes" },
+	{ "vgic_v2", 22, "CPU_REGS cpu 0 before writes" },
+	{ "vgic_v2", 23, "DIST_REGS cpu 1 before writes" },
+	{ "vgic_v2", 24, "CPU_REGS cpu 1 before writes" },
+	{ "vgic_v2", 25, "writes: DIST_REGS" },
+	{ "vgic_v2", 26, "writes: CPU_REGS" },
+	{ "vgic_v2", 27, "DIST_REGS cpu 0 after writes" },
+	{ "vgic_v2", 28, "CPU_REGS cpu 0 after writes" },
+	{ "vgic_v2", 29, "DIST_REGS cpu 1 after writes" },
+	{ "vgic_v2", 30, "CPU_REGS cpu 1 after writes" },
+	{ "vgic_v2", 31, "roundtrip: save, new VM, restore (QEMU's order), save again" },
 	{ "vgic_v2", 32, "end" },
+	{ "vgic_init-v2", 0, "test_kvm_device v2" },
+	{ "vgic_init-v2", 1, "test_vcpus_then_vgic" },
+	{ "vgic_init-v2", 2, "subtest_dist_rdist" },
+	{ "vgic_init-v2", 3, "test_vgic_then_vcpus" },
+	{ "vgic_init-v2", 4, "subtest_dist_rdist" },
+	{ "vgic_init-v2", 5, "test_v2_uaccess_cpuif_no_vcpus" },
+	{ "vgic_init-v2", 6, "subtest_dist_rdist" },
+	{ "vgic_init-v2", 7, "end" },
 };
 
 /* Lines split in place, grouped into sections. */
@@ -195,6 +241,13 @@ struct allowed {
 static struct allowed allowed[MAX_ALLOWED];
 static int nallowed;
 static const char *node = "/dev/kvm-devctl-arm64";
+static const char *gicv2_node = "/dev/kvm-devctl-arm64-gicv2";
+
+/* The node a program runs on: that of its golden's host. */
+static const char *node_of(const struct prog *p)
+{
+	return p->host_gic == 2 ? gicv2_node : node;
+}
 static bool all, verbose;
 static const char *only;
 
@@ -264,7 +317,7 @@ static char *run_prog(const struct prog *p)
 	if (!out)
 		return NULL;
 	self_dir(dir, sizeof(dir));
-	snprintf(cmd, sizeof(cmd), "'%s/%s' --node '%s' %s", dir, p->exe, node,
+	snprintf(cmd, sizeof(cmd), "'%s/%s' --node '%s' %s", dir, p->exe, node_of(p),
 		 p->arg ? p->arg : "");
 	fflush(NULL);
 	f = popen(cmd, "r");
@@ -412,7 +465,7 @@ static void check_prog(const struct prog *p, int *total_sections, int *total_pas
 		a.line = NULL;
 	}
 	ksft_print_msg("%s: %d sections, %d lines golden; %d sections, %d lines on %s\n",
-		       p->name, g.nsec, g.n, a.nsec, a.n, node);
+		       p->name, g.nsec, g.n, a.nsec, a.n, node_of(p));
 	for (s = 0; s < g.nsec; s++) {
 		const struct enabled *e = find_enabled(p, s);
 		const char *title = g.line[g.sec_start[s]] + 3;
@@ -466,6 +519,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "node", required_argument, NULL, 'n' },
+		{ "gicv2-node", required_argument, NULL, '2' },
 		{ 0 }
 	};
 	int c, plan = 1, sections = 0, passing = 0;
@@ -477,9 +531,10 @@ int main(int argc, char **argv)
 		case 'v': verbose = true; break;
 		case 'o': only = optarg; break;
 		case 'n': node = optarg; break;
+		case '2': gicv2_node = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [--all] [--verbose] [--only NAME] [--node PATH]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [--all] [--verbose] [--only NAME] [--node PATH] "
+				"[--gicv2-node PATH]\n", argv[0]);
 			return 2;
 		}
 	}
