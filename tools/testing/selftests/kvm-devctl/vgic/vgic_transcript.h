@@ -654,6 +654,31 @@ static inline void *t_edge_buffer(size_t n)
 }
 
 /*
+ * A GET whose buffer of size bytes starts on a writable page and runs into a
+ * read-only one: the kernel stores each value with put_user(), one store, so
+ * the access fails with EFAULT and the writable bytes keep what they held (a
+ * copy would have written them before faulting). Prints those bytes.
+ */
+static inline void t_get_straddle(const char *what, int fd, __u32 group, __u64 attr,
+				  size_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned char *edge = t_edge(size / 2, PROT_READ);
+	size_t i;
+	long r;
+
+	r = t_attr_ioctl(fd, KVM_GET_DEVICE_ATTR, group, attr, edge);
+	printf("get %s into a %s with %zu bytes before a read-only page", t_attr_desc(group, attr),
+	       what, size / 2);
+	t_result(r);
+	printf(" bytes");
+	for (i = 0; i < size / 2; i++)
+		printf(" %02x", edge[i]);
+	printf("\n");
+	munmap(edge + size / 2 - pg, 2 * pg);
+}
+
+/*
  * Scans attrs hi << 32 | off for off in [from, to) by step: HAS_DEVICE_ATTR
  * (T_HAS) or a GET into a u32 (T_GET32) or u64 (T_GET64) buffer, printing
  * runs of consecutive offsets with equal results as one line.

@@ -927,29 +927,6 @@ static void scenario(int nvcpus, bool init, bool full)
 	gic_vm_free(&v);
 }
 
-/*
- * GETs whose buffer starts on a writable page and runs into a read-only one:
- * the kernel stores each value with put_user(), one store, so the access
- * fails with EFAULT and the writable bytes keep what they held (a copy would
- * have written them before faulting).
- */
-static void straddle(const char *what, int fd, __u32 group, __u64 attr, size_t size)
-{
-	unsigned char *edge = t_edge(size / 2, PROT_READ);
-	size_t i;
-	long r;
-
-	r = t_attr_ioctl(fd, KVM_GET_DEVICE_ATTR, group, attr, edge);
-	printf("get %s into a %s with %zu bytes before a read-only page", t_attr_desc(group, attr),
-	       what, size / 2);
-	t_result(r);
-	printf(" bytes");
-	for (i = 0; i < size / 2; i++)
-		printf(" %02x", edge[i]);
-	printf("\n");
-	munmap(edge + size / 2 - sysconf(_SC_PAGESIZE), 2 * sysconf(_SC_PAGESIZE));
-}
-
 static void buffers(void)
 {
 	struct gic_vm v;
@@ -960,12 +937,12 @@ static void buffers(void)
 	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, GPA_REDIST);
 	t_set32(v.gic, G_NRIRQS, 0, NR_IRQS);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
-	straddle("u64", v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, 8);
-	straddle("u32", v.gic, G_NRIRQS, 0, 4);
-	straddle("u32", v.gic, G_DIST, V3_ATTR(0, 0x0004), 4);
-	straddle("u32", v.gic, G_REDIST, V3_ATTR(0, 0x0008), 4);
-	straddle("u64", v.gic, G_SYSREGS, V3_ATTR(0, ICC_PMR), 8);
-	straddle("u32", v.gic, G_LEVEL, LEVEL_ATTR(0, 0, 32), 4);
+	t_get_straddle("u64", v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, 8);
+	t_get_straddle("u32", v.gic, G_NRIRQS, 0, 4);
+	t_get_straddle("u32", v.gic, G_DIST, V3_ATTR(0, 0x0004), 4);
+	t_get_straddle("u32", v.gic, G_REDIST, V3_ATTR(0, 0x0008), 4);
+	t_get_straddle("u64", v.gic, G_SYSREGS, V3_ATTR(0, ICC_PMR), 8);
+	t_get_straddle("u32", v.gic, G_LEVEL, LEVEL_ATTR(0, 0, 32), 4);
 	t_get64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, NULL);
 	gic_vm_free(&v);
 }
