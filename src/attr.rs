@@ -4,7 +4,8 @@
 //!
 //! C: `kvm_device_ioctl_attr()` in [`virt/kvm/kvm_main.c`](srctree/virt/kvm/kvm_main.c).
 //! The structure is copied in once; its `addr` is a user pointer to the attribute's data,
-//! which a device type reads with the accessors below (C: `get_user()`).
+//! which a device type reads and writes with the accessors below (C: `get_user()`,
+//! `put_user()`).
 
 use kernel::{
     kvm::kvm_device_attr,
@@ -59,29 +60,14 @@ impl DeviceAttr {
         UserPtr::from_addr(self.raw.addr as usize).get_user::<u64>()
     }
 
-    /// Writes a 32-bit value at `addr` (C: `put_user()` of a `u32`).
-    pub(crate) fn write_u32(&self, val: u32) -> Result {
-        UserSlice::new(UserPtr::from_addr(self.raw.addr as usize), 4)
-            .writer()
-            .write(&val)
+    /// Writes a 32-bit value at `addr` all or nothing (C: `put_user()` of a `u32`).
+    pub(crate) fn put_u32(&self, val: u32) -> Result {
+        UserPtr::from_addr(self.raw.addr as usize).put_user(val)
     }
 
-    /// Writes a 64-bit value at `addr` all or nothing, as arm64's `put_user()` of a `u64` (one
-    /// store) does: the eight bytes are read first, so that a buffer running into an unmapped
-    /// page fails before anything is written (a plain copy would write its first bytes).
-    ///
-    /// # Errors
-    ///
-    /// `EFAULT`.
+    /// Writes a 64-bit value at `addr` all or nothing (C: `put_user()` of a `u64`, one store): a
+    /// buffer that runs into a read-only or unmapped page fails before any byte is written.
     pub(crate) fn put_u64(&self, val: u64) -> Result {
-        self.read_u64()?;
-        self.write_u64(val)
-    }
-
-    /// Writes a 64-bit value at `addr` (C: `put_user()` of a `u64`).
-    pub(crate) fn write_u64(&self, val: u64) -> Result {
-        UserSlice::new(UserPtr::from_addr(self.raw.addr as usize), 8)
-            .writer()
-            .write(&val)
+        UserPtr::from_addr(self.raw.addr as usize).put_user(val)
     }
 }

@@ -17,7 +17,13 @@
  *   -m ITERS marker mode, for counting instructions under TCG (see
  *            marker_mode()); nothing is timed
  *
- * Every row is run on both nodes, repetitions interleaved (devctl, KVM,
+ * The rows of the arm64 node (/dev/kvm-devctl-arm64) have no KVM to compare
+ * with, since x86 KVM has no VGIC and no device type of which a VM may have
+ * many: a register read on a kvm-arm-vgic-v3 fd, against that fd's ENOTTY
+ * floor, and the cost of creating the n-th kvm-arm-vgic-its in one VM as n
+ * grows to 10,000, with the memory each takes.
+ *
+ * Every other row is run on both nodes, repetitions interleaved (devctl, KVM,
  * KVM, devctl, ...), so that a disturbance of the machine hits both. Each
  * repetition times N iterations with CLOCK_MONOTONIC; a row reports the
  * minimum and the median over the repetitions of ns per iteration (for
@@ -35,6 +41,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include <linux/kvm_arm_vgic.h>
 
 #define MAX_REPS 64
 
@@ -75,6 +83,11 @@ static struct node nodes[NR_NODES] = {
 	[DEVCTL] = { .name = "kvm-devctl", .path = "/dev/kvm-devctl" },
 	[KVM] = { .name = "KVM", .path = "/dev/kvm" },
 };
+
+/* kvm-devctl's arm64 node: vm has one vCPU and an initialised GICv3, dev. */
+static struct node arm64 = { .name = "kvm-devctl-arm64", .path = "/dev/kvm-devctl-arm64" };
+/* Why the arm64 rows were not measured, or NULL. */
+static const char *arm64_na;
 
 static void progress(const char *fmt, ...)
 {
@@ -156,7 +169,7 @@ static struct kvm_device_attr attr_set = {
 
 /* ---- the rows ------------------------------------------------------------ */
 
-enum { MAIN, DIAG, RAW };
+enum { MAIN, DIAG, RAW, ARM64 };
 
 enum kind {
 	K_TIME,		/* ns per iteration: best = min */
@@ -181,9 +194,14 @@ struct row {
 	double best[NR_NODES], median[NR_NODES];
 	int done;
 	const char *na;
+	/* Per node, instead of na, for a row measured on one node only. */
+	const char *na_node[NR_NODES];
 	/* MAIN: the main table; DIAG: a micro-variation, for the diagnostics table
-	 * (-x); RAW: the raw numbers of a control row, in the CSV only */
+	 * (-x); RAW: the raw numbers of a control row, in the CSV only; ARM64: a row
+	 * of the arm64 node, measured on kvm-devctl only (best[DEVCTL]) */
 	int diag;
+	/* The row whose minimum is this per-call row's floor (default "enotty"). */
+	const char *floor;
 };
 
 /*
@@ -235,6 +253,25 @@ CALL_ROW(create_enodev, -1, ioctl(n->vm, KVM_CREATE_DEVICE, &cd_enodev))
 CALL_ROW(create_type0, -1, ioctl(n->vm, KVM_CREATE_DEVICE, &cd_type0))
 CALL_ROW(set_enxio, -1, ioctl(n->dev, KVM_SET_DEVICE_ATTR, &attr_set_miss))
 
+/* The arm64 rows: registers of vCPU 0 (MPIDR 0) and of the distributor. */
+#define ICC_PMR_EL1	((3 << 14) | (0 << 11) | (4 << 7) | (6 << 3) | 0)
+#define GICD_TYPER	0x0004
+
+static uint32_t a64_u32;
+static uint64_t a64_u64 = 0xf0;
+static struct kvm_device_attr attr_a64_typer = {
+	.group = KVM_DEV_ARM_VGIC_GRP_DIST_REGS, .attr = GICD_TYPER,
+};
+static struct kvm_device_attr attr_a64_pmr = {
+	.group = KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, .attr = ICC_PMR_EL1,
+};
+
+CALL_ROW(a64_enotty, -1, ioctl(n->dev, UNKNOWN_IOCTL, 0))
+CALL_ROW(a64_has, 0, ioctl(n->dev, KVM_HAS_DEVICE_ATTR, &attr_a64_typer))
+CALL_ROW(a64_get_dist, 0, ioctl(n->dev, KVM_GET_DEVICE_ATTR, &attr_a64_typer))
+CALL_ROW(a64_get_sysreg, 0, ioctl(n->dev, KVM_GET_DEVICE_ATTR, &attr_a64_pmr))
+CALL_ROW(a64_set_sysreg, 0, ioctl(n->dev, KVM_SET_DEVICE_ATTR, &attr_a64_pmr))
+
 static long run_create_close(struct node *n, long iters)
 {
 	long bad = 0;
@@ -281,8 +318,8 @@ static struct row rows[] = {
 	  run_create_close },
 	{ "vm_cycle", "create + destroy of a VM with one kvm-vfio device", K_TIME, 0, 0, 0,
 	  run_vm_cycle },
-	{ "nth_device", "n-th device in one VM, up to 10,000", K_NA,
-	  .na = "n/a (no multi-instance type yet)" },
+	{ "nth_device", "n-th device in one VM, up to 10,000 (kvm-arm-vgic-its, arm64 node)",
+	  K_NA, .na = "not run" },
 	{ "tp_1t", "HAS_DEVICE_ATTR, 1 thread", K_THROUGHPUT },
 	{ "tp_2t_same", "HAS_DEVICE_ATTR, 2 threads, same device", K_THROUGHPUT },
 	{ "tp_2t_two", "HAS_DEVICE_ATTR, 2 threads, two devices (two VMs)", K_THROUGHPUT },
@@ -299,6 +336,26 @@ static struct row rows[] = {
 	{ "mem_avail", "memory per VM with one device: MemAvailable", K_MEMORY },
 	{ "mem_free_pcp", "memory per VM with one device: free pages incl. per-CPU lists",
 	  K_MEMORY },
+	/* The arm64 node. */
+	{ "a64_enotty", "unknown ioctl on a kvm-arm-vgic-v3 fd (ENOTTY floor)", K_TIME, 0, -1,
+	  ENOTTY, run_a64_enotty, once_a64_enotty, .diag = ARM64 },
+	{ "a64_has", "KVM_HAS_DEVICE_ATTR GICD_TYPER (DIST_REGS)", K_TIME, 1, 0, 0,
+	  run_a64_has, once_a64_has, .diag = ARM64, .floor = "a64_enotty" },
+	{ "a64_get_dist", "KVM_GET_DEVICE_ATTR GICD_TYPER (DIST_REGS, u32)", K_TIME, 1, 0, 0,
+	  run_a64_get_dist, once_a64_get_dist, .diag = ARM64, .floor = "a64_enotty" },
+	{ "a64_get_sysreg", "KVM_GET_DEVICE_ATTR ICC_PMR_EL1 (CPU_SYSREGS, u64)", K_TIME, 1, 0,
+	  0, run_a64_get_sysreg, once_a64_get_sysreg, .diag = ARM64, .floor = "a64_enotty" },
+	{ "a64_set_sysreg", "KVM_SET_DEVICE_ATTR ICC_PMR_EL1 (CPU_SYSREGS, u64)", K_TIME, 1, 0,
+	  0, run_a64_set_sysreg, once_a64_set_sysreg, .diag = ARM64, .floor = "a64_enotty" },
+	{ "a64_nth_first", "create the n-th kvm-arm-vgic-its, n = 1..100", K_TIME,
+	  .diag = ARM64 },
+	{ "a64_nth_mid", "create the n-th kvm-arm-vgic-its, n = 1,001..1,100", K_TIME,
+	  .diag = ARM64 },
+	{ "a64_nth_last", "create the n-th kvm-arm-vgic-its, n = 9,901..10,000", K_TIME,
+	  .diag = ARM64 },
+	{ "a64_mem_slab", "memory per kvm-arm-vgic-its: Slab", K_MEMORY, .diag = ARM64 },
+	{ "a64_mem_free_pcp", "memory per kvm-arm-vgic-its: free pages incl. per-CPU lists",
+	  K_MEMORY, .diag = ARM64 },
 	/* Diagnostics (-x). */
 	{ "vm_enotty", "unknown ioctl on a VM fd (ENOTTY)", K_TIME, 0, -1, ENOTTY,
 	  run_vm_enotty, once_vm_enotty, .diag = DIAG },
@@ -332,7 +389,7 @@ static int cmp_double(const void *a, const void *b)
 
 static double median_of(double *v, int n)
 {
-	double s[MAX_REPS];
+	double s[n];
 
 	memcpy(s, v, n * sizeof(*v));
 	qsort(s, n, sizeof(*s), cmp_double);
@@ -406,15 +463,31 @@ static long calibrate(struct row *r, struct node *n, long min_iters, long max_it
 	return iters;
 }
 
+/* The node a row runs on as its node k; NULL if the row has no node k. */
+static struct node *row_node(const struct row *r, int k)
+{
+	if (r->diag == ARM64)
+		return k == DEVCTL ? &arm64 : NULL;
+	return &nodes[k];
+}
+
 static void time_row(struct row *r, long min_iters, long max_iters)
 {
 	double v[NR_NODES][MAX_REPS];
 	long iters[NR_NODES];
 
+	if (r->diag == ARM64) {
+		for (int i = 0; i < reps; i++)
+			v[KVM][i] = NAN;
+		iters[KVM] = 0;
+		r->na_node[KVM] = "n/a (no VGIC in x86 KVM)";
+	}
 	for (int k = 0; k < NR_NODES; k++) {
+		if (!row_node(r, k))
+			continue;
 		if (r->once)
-			check_row(r, &nodes[k]);
-		iters[k] = calibrate(r, &nodes[k], min_iters, max_iters);
+			check_row(r, row_node(r, k));
+		iters[k] = calibrate(r, row_node(r, k), min_iters, max_iters);
 	}
 	progress("%-12s iterations: kvm-devctl %ld, KVM %ld", r->id, iters[DEVCTL], iters[KVM]);
 	for (int i = 0; i < reps; i++) {
@@ -422,7 +495,8 @@ static void time_row(struct row *r, long min_iters, long max_iters)
 		for (int j = 0; j < NR_NODES; j++) {
 			int k = (i + j) % NR_NODES;
 
-			v[k][i] = time_once(r, &nodes[k], iters[k]);
+			if (row_node(r, k))
+				v[k][i] = time_once(r, row_node(r, k), iters[k]);
 		}
 	}
 	for (int k = 0; k < NR_NODES; k++) {
@@ -454,7 +528,7 @@ static void marker_mode(void)
 		struct row *r = &rows[i];
 		long iters = marker_iters;
 
-		if (r->kind != K_TIME)
+		if (r->kind != K_TIME || r->diag == ARM64)
 			continue;
 		if (!strcmp(r->id, "create_close") || !strcmp(r->id, "vm_cycle"))
 			iters = iters / 100 > 0 ? iters / 100 : 1;
@@ -806,6 +880,151 @@ static void memory(void)
 		 row_by_id("mem_free_pcp")->best[KVM]);
 }
 
+/* ---- the arm64 node ------------------------------------------------------ */
+
+/*
+ * Opens the arm64 node and sets up what its rows need: a VM with vCPU 0,
+ * initialised, and a GICv3 placed as QEMU's virt board places it, with 64
+ * interrupts, initialised (registers answer EBUSY before). Returns false,
+ * with arm64_na set, if the node or a device type is missing.
+ */
+static bool arm64_open(void)
+{
+	struct kvm_create_device gic = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
+	struct kvm_create_device its = {
+		.type = KVM_DEV_TYPE_ARM_VGIC_ITS, .flags = KVM_CREATE_DEVICE_TEST,
+	};
+	uint64_t dist = 0x08000000, redist = 0x080a0000;
+	uint32_t nr_irqs = 64;
+	struct kvm_device_attr a_dist = {
+		.group = KVM_DEV_ARM_VGIC_GRP_ADDR, .attr = KVM_VGIC_V3_ADDR_TYPE_DIST,
+		.addr = (uintptr_t)&dist,
+	};
+	struct kvm_device_attr a_redist = {
+		.group = KVM_DEV_ARM_VGIC_GRP_ADDR, .attr = KVM_VGIC_V3_ADDR_TYPE_REDIST,
+		.addr = (uintptr_t)&redist,
+	};
+	struct kvm_device_attr a_nr = {
+		.group = KVM_DEV_ARM_VGIC_GRP_NR_IRQS, .addr = (uintptr_t)&nr_irqs,
+	};
+	struct kvm_device_attr a_init = {
+		.group = KVM_DEV_ARM_VGIC_GRP_CTRL, .attr = KVM_DEV_ARM_VGIC_CTRL_INIT,
+	};
+	struct kvm_vcpu_init init;
+	int vcpu;
+
+	arm64.sys = open(arm64.path, O_RDWR | O_CLOEXEC);
+	if (arm64.sys < 0) {
+		arm64_na = "n/a (no /dev/kvm-devctl-arm64)";
+		return false;
+	}
+	arm64.vm = ioctl(arm64.sys, KVM_CREATE_VM, 0);
+	vcpu = ioctl(arm64.vm, KVM_CREATE_VCPU, 0);
+	if (arm64.vm < 0 || vcpu < 0 || ioctl(arm64.vm, KVM_ARM_PREFERRED_TARGET, &init) ||
+	    ioctl(vcpu, KVM_ARM_VCPU_INIT, &init))
+		die("arm64: VM and vCPU 0");
+	if (ioctl(arm64.vm, KVM_CREATE_DEVICE, &gic)) {
+		arm64_na = "n/a (no kvm-arm-vgic-v3)";
+		return false;
+	}
+	arm64.dev = gic.fd;
+	if (ioctl(arm64.dev, KVM_SET_DEVICE_ATTR, &a_dist) ||
+	    ioctl(arm64.dev, KVM_SET_DEVICE_ATTR, &a_redist) ||
+	    ioctl(arm64.dev, KVM_SET_DEVICE_ATTR, &a_nr) ||
+	    ioctl(arm64.dev, KVM_SET_DEVICE_ATTR, &a_init))
+		die("arm64: GICv3 set-up");
+	attr_a64_typer.addr = (uintptr_t)&a64_u32;
+	attr_a64_pmr.addr = (uintptr_t)&a64_u64;
+	if (ioctl(arm64.vm, KVM_CREATE_DEVICE, &its))
+		arm64_na = "n/a (no kvm-arm-vgic-its)";
+	return true;
+}
+
+/*
+ * The n-th device in one VM: a fresh VM of the arm64 node gets SCALE_DEVICES
+ * kvm-arm-vgic-its devices (a VM may have any number), each creation timed on
+ * its own; three repetitions. The rows take three windows of SCALE_WINDOW
+ * creations: min and median over the window and the repetitions. The first
+ * repetition also measures the memory per device, as memory() does per VM.
+ */
+#define SCALE_DEVICES 10000
+#define SCALE_WINDOW 100
+#define SCALE_REPS 3
+
+static void scale(void)
+{
+	static const struct { const char *id; int from; } win[] = {
+		{ "a64_nth_first", 0 }, { "a64_nth_mid", 1000 },
+		{ "a64_nth_last", SCALE_DEVICES - SCALE_WINDOW },
+	};
+	static double t[SCALE_REPS][SCALE_DEVICES];
+	static int fds[SCALE_DEVICES];
+	struct row *nth = row_by_id("nth_device");
+	static char text[128];
+
+	if (arm64_na) {
+		nth->na = arm64_na;
+		return;
+	}
+	for (int rep = 0; rep < SCALE_REPS; rep++) {
+		long slab = 0, free_pcp = 0;
+		int vm = ioctl(arm64.sys, KVM_CREATE_VM, 0);
+
+		if (vm < 0)
+			die("arm64: KVM_CREATE_VM");
+		if (rep == 0) {
+			usleep(500000);
+			stat_refresh();
+			slab = meminfo("Slab");
+			free_pcp = free_with_pcp();
+		}
+		for (int i = 0; i < SCALE_DEVICES; i++) {
+			struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_ITS };
+			uint64_t t0 = now_ns();
+
+			if (ioctl(vm, KVM_CREATE_DEVICE, &cd))
+				die("arm64: kvm-arm-vgic-its %d of %d", i + 1, SCALE_DEVICES);
+			t[rep][i] = now_ns() - t0;
+			fds[i] = cd.fd;
+		}
+		if (rep == 0) {
+			struct row *ms = row_by_id("a64_mem_slab"), *mf = row_by_id("a64_mem_free_pcp");
+
+			stat_refresh();
+			ms->best[DEVCTL] = ms->median[DEVCTL] =
+				(meminfo("Slab") - slab) * 1024.0 / SCALE_DEVICES;
+			mf->best[DEVCTL] = mf->median[DEVCTL] =
+				(free_pcp - free_with_pcp()) * 1024.0 / SCALE_DEVICES;
+			ms->best[KVM] = mf->best[KVM] = NAN;
+			ms->na_node[KVM] = mf->na_node[KVM] = "n/a (no ITS in x86 KVM)";
+			ms->done = mf->done = 1;
+		}
+		close_all(fds, SCALE_DEVICES);
+		close(vm);
+	}
+	for (size_t w = 0; w < sizeof(win) / sizeof(win[0]); w++) {
+		struct row *r = row_by_id(win[w].id);
+		double v[SCALE_REPS * SCALE_WINDOW];
+
+		for (int rep = 0; rep < SCALE_REPS; rep++)
+			memcpy(v + rep * SCALE_WINDOW, t[rep] + win[w].from, sizeof(double) * SCALE_WINDOW);
+		r->best[DEVCTL] = min_of(v, SCALE_REPS * SCALE_WINDOW);
+		r->median[DEVCTL] = median_of(v, SCALE_REPS * SCALE_WINDOW);
+		r->best[KVM] = NAN;
+		r->na_node[KVM] = "n/a (no ITS in x86 KVM)";
+		r->done = 1;
+	}
+	snprintf(text, sizeof(text), "n = 9,901..10,000 / n = 1..100: %.2f (min), %.2f (median)",
+		 row_by_id("a64_nth_last")->best[DEVCTL] / row_by_id("a64_nth_first")->best[DEVCTL],
+		 row_by_id("a64_nth_last")->median[DEVCTL] /
+		 row_by_id("a64_nth_first")->median[DEVCTL]);
+	nth->na = NULL;
+	nth->na_node[DEVCTL] = text;
+	nth->na_node[KVM] = "n/a (x86 KVM has no type a VM may have many of)";
+	progress("scale        n-th kvm-arm-vgic-its, min ns: n = 1..100 %.0f, 9,901..10,000 %.0f",
+		 row_by_id("a64_nth_first")->best[DEVCTL], row_by_id("a64_nth_last")->best[DEVCTL]);
+}
+
 /* ---- output -------------------------------------------------------------- */
 
 /* kvm-devctl / KVM, so that < 1.00 always means kvm-devctl is better. */
@@ -861,7 +1080,7 @@ static void fmt_value(char *buf, size_t len, const struct row *r, double v)
 
 static double floor_over(const struct row *r, int k)
 {
-	return r->best[k] - row_by_id("enotty")->best[k];
+	return r->best[k] - row_by_id(r->floor ? r->floor : "enotty")->best[k];
 }
 
 /*
@@ -889,6 +1108,12 @@ static void print_stability(void)
 	printf(".\n\n");
 }
 
+/* What a row that was not measured on node k shows there. */
+static const char *na_text(const struct row *r, int k)
+{
+	return r->na_node[k] ? r->na_node[k] : r->na ? r->na : "not run";
+}
+
 static void print_table(void)
 {
 	printf("| benchmark | unit | kvm-devctl min | kvm-devctl median | KVM min | KVM median "
@@ -900,9 +1125,9 @@ static void print_table(void)
 
 		if (r->diag)
 			continue;
-		if (r->na || !r->done) {
-			printf("| %s | | %s | | %s | | | | |\n", r->label,
-			       r->na ? r->na : "not run", r->na ? r->na : "not run");
+		if (r->na || r->na_node[DEVCTL] || !r->done) {
+			printf("| %s | | %s | | %s | | | | |\n", r->label, na_text(r, DEVCTL),
+			       na_text(r, KVM));
 			continue;
 		}
 		for (int k = 0; k < NR_NODES; k++) {
@@ -915,6 +1140,34 @@ static void print_table(void)
 			printf(" %.0f | %.0f |\n", floor_over(r, DEVCTL), floor_over(r, KVM));
 		else
 			printf(" | |\n");
+	}
+}
+
+/* The rows of the arm64 node, kvm-devctl only. */
+static void print_arm64(void)
+{
+	printf("\nThe arm64 node, kvm-devctl only (x86 KVM has no VGIC, and no device type of "
+	       "which a VM may have many):\n\n");
+	printf("| benchmark | unit | kvm-devctl min | kvm-devctl median | above the fd's ENOTTY |\n");
+	printf("| --- | --- | ---: | ---: | ---: |\n");
+	for (size_t i = 0; i < NR_ROWS; i++) {
+		struct row *r = &rows[i];
+
+		if (r->diag != ARM64)
+			continue;
+		if (!r->done) {
+			printf("| %s | | %s | | |\n", r->label, arm64_na ? arm64_na : "not run");
+			continue;
+		}
+		if (r->kind == K_MEMORY)
+			printf("| %s | B/device | %.0f | %.0f | |\n", r->label, r->best[DEVCTL],
+			       r->median[DEVCTL]);
+		else if (r->per_call)
+			printf("| %s | ns/op | %.0f | %.0f | %.0f |\n", r->label, r->best[DEVCTL],
+			       r->median[DEVCTL], floor_over(r, DEVCTL));
+		else
+			printf("| %s | ns/op | %.0f | %.0f | |\n", r->label, r->best[DEVCTL],
+			       r->median[DEVCTL]);
 	}
 }
 
@@ -967,11 +1220,22 @@ static void print_csv(void)
 	for (size_t i = 0; i < NR_ROWS; i++) {
 		struct row *r = &rows[i];
 		double scale = r->kind == K_MEMORY ? 1.0 / 1024 : 1.0;
-		const char *table = r->diag == DIAG ? "diag" : r->diag == RAW ? "raw" : "main";
+		const char *table = r->diag == DIAG ? "diag" : r->diag == RAW ? "raw" :
+				    r->diag == ARM64 ? "arm64" : "main";
 
-		if (r->na || !r->done) {
+		if (r->na || r->na_node[DEVCTL] || !r->done) {
 			if (!r->diag)
 				printf("csv,%s,%s,\"%s\",na,,,,,,,,\n", table, r->id, r->label);
+			continue;
+		}
+		if (r->diag == ARM64) {
+			printf("csv,%s,%s,\"%s\",%s,%s,%.3f,%.3f,,,,", table, r->id, r->label,
+			       kinds[r->kind], r->kind == K_MEMORY ? "B/device" : unit(r),
+			       r->best[DEVCTL], r->median[DEVCTL]);
+			if (r->per_call)
+				printf("%.1f,\n", floor_over(r, DEVCTL));
+			else
+				printf(",\n");
 			continue;
 		}
 		printf("csv,%s,%s,\"%s\",%s,%s,%.3f,%.3f,%.3f,%.3f,%.6g,", table, r->id, r->label,
@@ -995,6 +1259,7 @@ static void print_targets(void)
 	char ratio_miss[512] = "", over_miss[512] = "";
 	struct row *cc = row_by_id("create_close"), *s2 = row_by_id("scale_two");
 	struct row *e = row_by_id("enotty");
+	struct row *first = row_by_id("a64_nth_first"), *last = row_by_id("a64_nth_last");
 
 	for (size_t i = 0; i < NR_ROWS; i++) {
 		struct row *r = &rows[i];
@@ -1028,6 +1293,14 @@ static void print_targets(void)
 		printf("- 2 threads on two devices >= 1.8x one thread: %s (kvm-devctl %.2fx; "
 		       "KVM %.2fx)\n", round(s2->best[DEVCTL] * 100) >= 180 ? "met" : "MISSED",
 		       s2->best[DEVCTL], s2->best[KVM]);
+	if (first->done && last->done) {
+		double q = last->median[DEVCTL] / first->median[DEVCTL];
+
+		printf("- the n-th device costs the same at n = 10,000 as at n = 1 (within 10 %%, "
+		       "medians; kvm-devctl's kvm-arm-vgic-its): %s (%.0f vs %.0f ns, %.2fx)\n",
+		       round(q * 100) <= 110 ? "met" : "MISSED", last->median[DEVCTL],
+		       first->median[DEVCTL], q);
+	}
 }
 
 /*
@@ -1058,7 +1331,8 @@ static void check_clock(char *name, size_t len)
 int main(int argc, char **argv)
 {
 	char clocksource[64];
-	struct rlimit rl = { 8192, 8192 };
+	struct rlimit rl = { 16384, 16384 };
+	bool a64;
 	struct utsname u;
 	int opt;
 	uint64_t t0 = now_ns();
@@ -1080,7 +1354,7 @@ int main(int argc, char **argv)
 		die("bad arguments");
 	if (!marker_iters)
 		check_clock(clocksource, sizeof(clocksource));
-	/* Two descriptors per VM of the memory rows. */
+	/* Two descriptors per VM of the memory rows, one per device of scale(). */
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		die("setrlimit(RLIMIT_NOFILE)");
 	uname(&u);
@@ -1091,6 +1365,7 @@ int main(int argc, char **argv)
 	row_by_id("getppid")->expect_ret = ppid;
 	for (int k = 0; k < NR_NODES; k++)
 		node_open(&nodes[k]);
+	a64 = arm64_open();
 	pin_to(0);
 	if (marker_iters > 0) {
 		marker_mode();
@@ -1100,7 +1375,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < NR_ROWS; i++) {
 		struct row *r = &rows[i];
 
-		if (r->kind != K_TIME || (r->diag && !diagnostics))
+		if (r->kind != K_TIME || !r->run || (r->diag == DIAG && !diagnostics) ||
+		    (r->diag == ARM64 && !a64))
 			continue;
 		if (!strcmp(r->id, "create_close") || !strcmp(r->id, "vm_cycle"))
 			time_row(r, 10, 100000);
@@ -1110,6 +1386,7 @@ int main(int argc, char **argv)
 	concurrency();
 	pin_to(0);
 	memory();
+	scale();
 
 	printf("Guest: Linux %s, %ld online CPUs, clocksource %s; %d repetitions of about %.0f ms "
 	       "per row and node; memory rows: %d VMs, %d repetitions.\n\n", u.release,
@@ -1118,6 +1395,7 @@ int main(int argc, char **argv)
 	print_stability();
 	print_table();
 	print_targets();
+	print_arm64();
 	if (diagnostics)
 		print_diag();
 	printf("\n");

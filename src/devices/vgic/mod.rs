@@ -453,7 +453,7 @@ pub(crate) fn vgic_addr(vm: &mut VmInner, ipa_bits: u32, attr: &DeviceAttr, writ
         }
         _ => return Err(ENXIO),
     }
-    attr.write_u64(addr)
+    attr.put_u64(addr)
 }
 
 /// `KVM_DEV_ARM_VGIC_GRP_NR_IRQS` set (C: `vgic_set_common_attr()`).

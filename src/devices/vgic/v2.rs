@@ -104,7 +104,7 @@ impl VgicV2 {
             }
         };
         match read {
-            Some(v) => attr.write_u32(v),
+            Some(v) => attr.put_u32(v),
             None => Ok(()),
         }
     }
@@ -151,7 +151,7 @@ impl DeviceType for VgicV2 {
             grp::ADDR => super::vgic_addr(&mut vm.lock(), vm.ipa_bits, attr, false),
             grp::NR_IRQS => {
                 let val = vm.lock().vgic.nr_spis + super::VGIC_NR_PRIVATE_IRQS;
-                attr.write_u32(val)
+                attr.put_u32(val)
             }
             _ => Err(ENXIO),
         }

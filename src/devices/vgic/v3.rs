@@ -200,7 +200,7 @@ impl VgicV3 {
             }
         };
         match read {
-            Some(v) => attr.write_u32(v),
+            Some(v) => attr.put_u32(v),
             None => Ok(()),
         }
     }
@@ -285,12 +285,12 @@ impl DeviceType for VgicV3 {
             }
             grp::MAINT_IRQ => {
                 let val = vm.lock().vgic.mi_intid;
-                attr.write_u32(val)
+                attr.put_u32(val)
             }
             grp::ADDR => super::vgic_addr(&mut vm.lock(), vm.ipa_bits, attr, false),
             grp::NR_IRQS => {
                 let val = vm.lock().vgic.nr_spis + super::VGIC_NR_PRIVATE_IRQS;
-                attr.write_u32(val)
+                attr.put_u32(val)
             }
             _ => Err(ENXIO),
         }

@@ -626,10 +626,11 @@ static inline long t_ctrl(int fd, __u64 attr)
 }
 
 /*
- * A page followed by an inaccessible one: a buffer of n bytes ending at the
- * boundary shows whether the kernel accesses more than n bytes (EFAULT).
+ * A page followed by one with protection prot: a buffer of n bytes ending at
+ * the boundary shows whether the kernel accesses more than n bytes (EFAULT),
+ * and, before a read-only page, whether a failed write left bytes behind.
  */
-static inline void *t_edge_buffer(size_t n)
+static inline void *t_edge(size_t n, int prot)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -638,12 +639,43 @@ static inline void *t_edge_buffer(size_t n)
 		printf("mmap failed: %s\n", t_errno_name(errno));
 		exit(1);
 	}
-	if (mprotect(p + pg, pg, PROT_NONE)) {
+	if (mprotect(p + pg, pg, prot)) {
 		printf("mprotect failed: %s\n", t_errno_name(errno));
 		exit(1);
 	}
 	memset(p, 0x5a, pg);
 	return p + pg - n;
+}
+
+/* n bytes before an inaccessible page. */
+static inline void *t_edge_buffer(size_t n)
+{
+	return t_edge(n, PROT_NONE);
+}
+
+/*
+ * A GET whose buffer of size bytes starts on a writable page and runs into a
+ * read-only one: the kernel stores each value with put_user(), one store, so
+ * the access fails with EFAULT and the writable bytes keep what they held (a
+ * copy would have written them before faulting). Prints those bytes.
+ */
+static inline void t_get_straddle(const char *what, int fd, __u32 group, __u64 attr,
+				  size_t size)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned char *edge = t_edge(size / 2, PROT_READ);
+	size_t i;
+	long r;
+
+	r = t_attr_ioctl(fd, KVM_GET_DEVICE_ATTR, group, attr, edge);
+	printf("get %s into a %s with %zu bytes before a read-only page", t_attr_desc(group, attr),
+	       what, size / 2);
+	t_result(r);
+	printf(" bytes");
+	for (i = 0; i < size / 2; i++)
+		printf(" %02x", edge[i]);
+	printf("\n");
+	munmap(edge + size / 2 - pg, 2 * pg);
 }
 
 /*

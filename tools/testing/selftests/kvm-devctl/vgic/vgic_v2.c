@@ -24,6 +24,8 @@
  *   scenario   1 and 2 vCPUs: DIST_REGS and CPU_REGS per vCPU (every
  *              offset for 2 vCPUs), reads after writes to every register
  *              kind, and a save/restore round trip
+ *   buffers    GETs into buffers that straddle a writable and a read-only
+ *              page: EFAULT, and nothing written (put_user() is one store)
  */
 #include "vgic_transcript.h"
 
@@ -513,6 +515,24 @@ static void scenario(int nvcpus, bool init, bool full)
 	gic_vm_free(&v);
 }
 
+static void buffers(void)
+{
+	struct gic_vm v;
+
+	t_section("buffers: values that straddle a read-only page");
+	v = gic_vm_new(kvm, V2, 1, true, true);
+	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, GPA_DIST);
+	t_set64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_CPU, GPA_CPUIF);
+	t_set32(v.gic, G_NRIRQS, 0, NR_IRQS);
+	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
+	t_get_straddle("u64", v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, 8);
+	t_get_straddle("u32", v.gic, G_NRIRQS, 0, 4);
+	t_get_straddle("u32", v.gic, G_DIST, V2_ATTR(0, 0x0004), 4);
+	t_get_straddle("u32", v.gic, G_CPU, V2_ATTR(0, 0x0004), 4);
+	t_get64(v.gic, G_ADDR, KVM_VGIC_V2_ADDR_TYPE_DIST, NULL);
+	gic_vm_free(&v);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -527,6 +547,7 @@ int main(int argc, char **argv)
 	ctrl();
 	scenario(1, false, false);
 	scenario(2, true, true);
+	buffers();
 	t_section("end");
 	return 0;
 }

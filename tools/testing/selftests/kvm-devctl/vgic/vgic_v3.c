@@ -23,6 +23,8 @@
  *              scenario scans every offset and ends with a save/restore
  *              round trip (save, new VM, restore in QEMU's order, save
  *              again, compare).
+ *   buffers    GETs into buffers that straddle a writable and a read-only
+ *              page: EFAULT, and nothing written (put_user() is one store)
  */
 #include "vgic_transcript.h"
 
@@ -925,6 +927,26 @@ static void scenario(int nvcpus, bool init, bool full)
 	gic_vm_free(&v);
 }
 
+static void buffers(void)
+{
+	struct gic_vm v;
+
+	t_section("buffers: values that straddle a read-only page");
+	v = gic_vm_new(kvm, V3, 1, true, true);
+	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, GPA_DIST);
+	t_set64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_REDIST, GPA_REDIST);
+	t_set32(v.gic, G_NRIRQS, 0, NR_IRQS);
+	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_CTRL_INIT);
+	t_get_straddle("u64", v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, 8);
+	t_get_straddle("u32", v.gic, G_NRIRQS, 0, 4);
+	t_get_straddle("u32", v.gic, G_DIST, V3_ATTR(0, 0x0004), 4);
+	t_get_straddle("u32", v.gic, G_REDIST, V3_ATTR(0, 0x0008), 4);
+	t_get_straddle("u64", v.gic, G_SYSREGS, V3_ATTR(0, ICC_PMR), 8);
+	t_get_straddle("u32", v.gic, G_LEVEL, LEVEL_ATTR(0, 0, 32), 4);
+	t_get64(v.gic, G_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, NULL);
+	gic_vm_free(&v);
+}
+
 int main(int argc, char **argv)
 {
 	t_init(argc, argv);
@@ -942,6 +964,7 @@ int main(int argc, char **argv)
 	scenario(1, true, false);
 	scenario(2, false, false);
 	scenario(2, true, true);
+	buffers();
 	t_section("end");
 	return 0;
 }
