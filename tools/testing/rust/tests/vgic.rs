@@ -29,10 +29,10 @@
 //!   `hypervisor/src/kvm/aarch64/gic/mod.rs` (create, `DIST`, `REDIST`, the ITS, `NR_IRQS`,
 //!   `CTRL_INIT`), `Gic::create_default_config()`'s layout below 0x09000000, `IRQ_NUM` 256.
 //!
-//! Not here yet: the save/restore sequences of the three clients (their register loops over
-//! `DIST_REGS`, `REDIST_REGS` and `CPU_SYSREGS`), because the module does not model the
-//! interrupt registers yet (they answer `ENXIO`; Documentation/api.rst 9.2); and Cloud
-//! Hypervisor's ITS steps run only once the node offers `KVM_DEV_TYPE_ARM_VGIC_ITS`.
+//! The save/restore sequences of the three clients (their register loops over `DIST_REGS`,
+//! `REDIST_REGS`, `CPU_SYSREGS` and `LEVEL_INFO`) are replayed in tests/vgic_save.rs. Not here
+//! yet: Cloud Hypervisor's ITS steps, which run only once the node offers
+//! `KVM_DEV_TYPE_ARM_VGIC_ITS`.
 
 use kvm_bindings::{
     kvm_create_device, kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_ITS as ITS,
