@@ -37,10 +37,19 @@ pub const GRP_NR_IRQS: u32 = 3;
 pub const GRP_CTRL: u32 = 4;
 /// `KVM_DEV_ARM_VGIC_GRP_REDIST_REGS` (asm/kvm.h).
 pub const GRP_REDIST_REGS: u32 = 5;
+/// `KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS` (asm/kvm.h).
+pub const GRP_CPU_SYSREGS: u32 = 6;
+/// `KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO` (asm/kvm.h).
+pub const GRP_LEVEL_INFO: u32 = 7;
 /// `KVM_DEV_ARM_VGIC_GRP_MAINT_IRQ` (asm/kvm.h).
 pub const GRP_MAINT_IRQ: u32 = 9;
 /// `KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT` (asm/kvm.h): the MPIDR of a `REDIST_REGS` attribute.
 pub const MPIDR_SHIFT: u32 = 32;
+/// `KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT` (asm/kvm.h): the information type of a
+/// `LEVEL_INFO` attribute.
+pub const LINE_LEVEL_INFO_SHIFT: u32 = 10;
+/// `VGIC_LEVEL_INFO_LINE_LEVEL` (asm/kvm.h): the one information type.
+pub const LEVEL_INFO_LINE_LEVEL: u64 = 0;
 
 /// `KVM_DEV_ARM_VGIC_CTRL_INIT` (asm/kvm.h).
 pub const CTRL_INIT: u64 = 0;
@@ -208,8 +217,31 @@ pub fn has(dev: &DeviceFd, group: u32, a: u64) -> Step {
 
 /// The attribute of a `REDIST_REGS` register: the vCPU's MPIDR (Aff3.Aff2.Aff1.Aff0 packed)
 /// in bits 63:32, the offset below.
-pub fn redist_attr(mpidr: u64, offset: u64) -> u64 {
+pub const fn redist_attr(mpidr: u64, offset: u64) -> u64 {
     mpidr << MPIDR_SHIFT | offset
+}
+
+/// The attribute of the `LEVEL_INFO` line levels of the 32 interrupts from `intid` (a multiple
+/// of 32) as vCPU `mpidr` sees them: the MPIDR in bits 63:32 as for `REDIST_REGS`,
+/// `VGIC_LEVEL_INFO_LINE_LEVEL` in bits 31:10, the interrupt id in bits 9:0.
+pub const fn level_attr(mpidr: u64, intid: u64) -> u64 {
+    mpidr << MPIDR_SHIFT | LEVEL_INFO_LINE_LEVEL << LINE_LEVEL_INFO_SHIFT | intid
+}
+
+/// The low 16 bits of a `CPU_SYSREGS` attribute for system register
+/// `S<op0>_<op1>_C<crn>_C<crm>_<op2>`: the `KVM_REG_ARM64_SYSREG_*_SHIFT` fields of asm/kvm.h.
+pub const fn sysreg(op0: u64, op1: u64, crn: u64, crm: u64, op2: u64) -> u64 {
+    op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2
+}
+
+/// `KVM_CREATE_DEVICE` of `type_` through `VmFd::create_device()`, as the VMMs call it.
+pub fn create_device(vm: &VmFd, type_: u32) -> Outcome<DeviceFd> {
+    let mut cd = kvm_bindings::kvm_create_device {
+        type_,
+        fd: 0,
+        flags: 0,
+    };
+    vm.create_device(&mut cd).outcome()
 }
 
 /// Parses the result of a golden transcript line (the part after `" => "`): `0` and `fd` are

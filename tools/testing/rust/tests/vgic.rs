@@ -34,9 +34,10 @@
 //! and restored in both clients' ways, which must give back every saved value bit for bit
 //! (reference: `golden/vgic_v2.txt`).
 //!
-//! Not here yet: the GICv3 save/restore sequences of the three clients (their register loops
-//! over `DIST_REGS`, `REDIST_REGS` and `CPU_SYSREGS`); and Cloud Hypervisor's ITS steps run
-//! only once the node offers `KVM_DEV_TYPE_ARM_VGIC_ITS`.
+//! The GICv3 save/restore sequences of the three clients (their register loops over
+//! `DIST_REGS`, `REDIST_REGS`, `CPU_SYSREGS` and `LEVEL_INFO`) are replayed in
+//! tests/vgic_save.rs. Not here yet: Cloud Hypervisor's ITS steps, which run only once the node
+//! offers `KVM_DEV_TYPE_ARM_VGIC_ITS`.
 
 use kvm_bindings::{
     kvm_create_device, kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_ITS as ITS,
