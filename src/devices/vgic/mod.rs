@@ -35,6 +35,8 @@ use crate::{
 
 pub(crate) mod dist;
 pub(crate) mod irq;
+pub(crate) mod its;
+pub(crate) mod lpi;
 pub(crate) mod redist;
 pub(crate) mod regions;
 pub(crate) mod sysregs;
@@ -97,11 +99,13 @@ pub(crate) struct Dist {
     pub(crate) spis: KVec<irq::VgicIrq>,
     /// `GICR_PROPBASER`, shared by all redistributors (C: `propbaser`).
     pub(crate) propbaser: u64,
+    /// The LPIs, and whether the VM has an ITS (C: `lpi_xa`, `has_its`).
+    pub(crate) lpis: lpi::Lpis,
 }
 
 impl Dist {
     /// The state of a VM without a VGIC.
-    pub(crate) const fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             model: None,
             initialized: false,
@@ -113,6 +117,7 @@ impl Dist {
             implementation_rev: dist::IMP_REV_LATEST,
             spis: KVec::new(),
             propbaser: 0,
+            lpis: lpi::Lpis::new(),
         }
     }
 
@@ -198,8 +203,11 @@ pub(crate) fn create(vm: &mut VmInner, ty: u32) -> Result {
     if vm.vcpus.len() > vm.max_vcpus {
         return Err(E2BIG);
     }
-    vm.vgic = Dist::new();
+    // C sets these only: an ITS created before the GIC has already set `has_its` and
+    // `propbaser`, and every other field is still as the VM was created.
     vm.vgic.model = Some(ty);
+    vm.vgic.implementation_rev = dist::IMP_REV_LATEST;
+    vm.vgic.dist_base = VGIC_ADDR_UNDEF;
     Ok(())
 }
 
