@@ -21,8 +21,8 @@ pub(crate) fn register_all(arch: Arch, registry: &mut Registry) -> Result {
     registry.register::<vfio::Vfio>(uapi::kvm_device_type_KVM_DEV_TYPE_VFIO)?;
     if arch == Arch::Arm64 {
         // A GICv3 host: no GICv2 (C: `kvm_register_vgic_device()` as `vgic_v3_probe()` calls
-        // it), and an ITS (C: `kvm_vgic_register_its_device()`, for a host whose GICv3 has
-        // LPIs).
+        // it), and the ITS, which that function registers with the GICv3 (C:
+        // `kvm_vgic_register_its_device()`).
         registry.register::<vgic::v3::VgicV3>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3)?;
         registry.register::<vgic::its::VgicIts>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_ITS)?;
     }
