@@ -199,6 +199,13 @@ impl Memslots {
         Ok((usize::try_from(hva).map_err(|_| EFAULT)?, chunk))
     }
 
+    /// Returns whether a slot covers guest address `gpa` (C: `kvm_is_visible_gfn()`: every
+    /// slot of address space 0 is a user slot, and none is being deleted under the lock).
+    pub(crate) fn is_visible(&self, gpa: u64) -> bool {
+        let gfn = gpa >> PAGE_SHIFT;
+        self.slots.iter().any(|s| s.covers(gfn))
+    }
+
     /// Reads guest memory at `gpa` into `buf`, page by page (C: `kvm_read_guest()`).
     ///
     /// # Errors
@@ -307,5 +314,8 @@ mod tests {
         assert_eq!(m.hva(0x4000_2000, 4, false), Err(EFAULT));
         let mut buf = [0u8; 4];
         assert_eq!(m.read_guest(0x3fff_fffe, &mut buf), Err(EFAULT));
+        assert!(m.is_visible(0x4000_1fff));
+        assert!(!m.is_visible(0x4000_2000));
+        assert!(!m.is_visible(0x3fff_ffff));
     }
 }

@@ -199,21 +199,19 @@ impl Vm {
     }
 
     /// Reads guest memory at `gpa` (C: `kvm_read_guest()`): see [`Memslots::read_guest`].
-    #[allow(
-        dead_code,
-        reason = "the ITS and the LPI pending tables read guest memory"
-    )]
     pub(crate) fn read_guest(&self, gpa: u64, buf: &mut [u8]) -> Result {
         self.memslots.lock().read_guest(gpa, buf)
     }
 
     /// Writes guest memory at `gpa` (C: `kvm_write_guest()`): see [`Memslots::write_guest`].
-    #[allow(
-        dead_code,
-        reason = "the ITS and the LPI pending tables write guest memory"
-    )]
     pub(crate) fn write_guest(&self, gpa: u64, buf: &[u8]) -> Result {
         self.memslots.lock().write_guest(gpa, buf)
+    }
+
+    /// Returns whether a memslot covers `gpa` (C: `kvm_is_visible_gfn()`): see
+    /// [`Memslots::is_visible`].
+    pub(crate) fn is_visible_gfn(&self, gpa: u64) -> bool {
+        self.memslots.lock().is_visible(gpa)
     }
 
     /// The VM ioctls of arm64 (C: arm64's `kvm_arch_vm_ioctl()`).
@@ -317,8 +315,15 @@ impl FileOperations for Vm {
             KVM_CREATE_VCPU => Vcpu::create(this.into(), arg),
             KVM_CREATE_DEVICE => Vm::create_device(this, arg),
             KVM_CHECK_EXTENSION => {
-                let max_vcpus = this.lock().max_vcpus;
-                this.arch.check_extension(Some(max_vcpus), arg)
+                let (max_vcpus, msis_require_devid) = {
+                    let inner = this.lock();
+                    (inner.max_vcpus, inner.vgic.lpis.msis_require_devid)
+                };
+                match this.arch.check_extension(Some(max_vcpus), arg) {
+                    // arm64: `kvm->arch.vgic.msis_require_devid`, which an ITS sets.
+                    Ok(0) if arg == uapi::KVM_CAP_MSI_DEVID as usize && msis_require_devid => Ok(1),
+                    r => r,
+                }
             }
             _ => match this.arch {
                 Arch::Arm64(_) => this.arm64_ioctl(cmd, arg),

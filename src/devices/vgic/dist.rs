@@ -20,6 +20,7 @@ use kernel::nospec;
 
 use super::{
     irq,
+    lpi::INTERRUPT_ID_BITS_ITS,
     Dist,
     VGIC_NR_PRIVATE_IRQS, //
 };
@@ -50,6 +51,8 @@ const GICD_CTLR_ARE_NS: u32 = 1 << 4;
 const GICD_CTLR_DS: u32 = 1 << 6;
 /// The interrupt id bits without an ITS (C: `INTERRUPT_ID_BITS_SPIS`).
 const INTERRUPT_ID_BITS_SPIS: u32 = 10;
+/// `GICD_TYPER.LPIS`: LPIs, with an ITS.
+const GICD_TYPER_LPIS: u32 = 1 << 17;
 /// `GICD_IIDR.Revision`.
 const GICD_IIDR_REVISION_SHIFT: u32 = 12;
 /// The mask of `GICD_IIDR.Revision`.
@@ -109,8 +112,12 @@ pub(crate) fn read(dist: &mut Dist, offset: u64) -> Result<u32> {
         }
         GICD_TYPER => {
             let lines = ((dist.nr_spis + VGIC_NR_PRIVATE_IRQS) >> 5).wrapping_sub(1);
-            // No ITS is modelled yet: no LPIs.
-            Ok(lines | (INTERRUPT_ID_BITS_SPIS - 1) << 19)
+            if dist.has_its() {
+                // LPIs: 16 interrupt id bits.
+                Ok(lines | (INTERRUPT_ID_BITS_ITS - 1) << 19 | GICD_TYPER_LPIS)
+            } else {
+                Ok(lines | (INTERRUPT_ID_BITS_SPIS - 1) << 19)
+            }
         }
         // No direct SGIs on the host: nASSGIcap is 0.
         GICD_TYPER2 => Ok(0),

@@ -42,6 +42,8 @@ pub(crate) mod cpuif_v2;
 pub(crate) mod dist;
 pub(crate) mod dist_v2;
 pub(crate) mod irq;
+pub(crate) mod its;
+pub(crate) mod lpi;
 pub(crate) mod redist;
 pub(crate) mod regions;
 pub(crate) mod regions_v2;
@@ -116,11 +118,13 @@ pub(crate) struct Dist {
     /// Whether user space may write a GICv2's `GICD_IGROUPR`, which it earns by writing
     /// `GICD_IIDR` (C: `v2_groups_user_writable`).
     pub(crate) v2_groups_user_writable: bool,
+    /// The LPIs, and whether the VM has an ITS (C: `lpi_xa`, `has_its`).
+    pub(crate) lpis: lpi::Lpis,
 }
 
 impl Dist {
     /// The state of a VM without a VGIC.
-    pub(crate) const fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             model: None,
             initialized: false,
@@ -134,6 +138,7 @@ impl Dist {
             propbaser: 0,
             cpu_base: VGIC_ADDR_UNDEF,
             v2_groups_user_writable: false,
+            lpis: lpi::Lpis::new(),
         }
     }
 
@@ -220,8 +225,11 @@ pub(crate) fn create(vm: &mut VmInner, ty: u32) -> Result {
     if vm.vcpus.len() > vm.max_vcpus {
         return Err(E2BIG);
     }
-    vm.vgic = Dist::new();
+    // C sets these only: an ITS created before the GIC has already set `has_its` and
+    // `propbaser`, and every other field is still as the VM was created.
     vm.vgic.model = Some(ty);
+    vm.vgic.implementation_rev = dist::IMP_REV_LATEST;
+    vm.vgic.dist_base = VGIC_ADDR_UNDEF;
     Ok(())
 }
 

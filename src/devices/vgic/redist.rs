@@ -9,10 +9,11 @@
 //! `vgic_uaccess()` in [`arch/arm64/kvm/vgic/vgic-mmio.c`](srctree/arch/arm64/kvm/vgic/vgic-mmio.c).
 //!
 //! The registers that derive from the layout (`GICR_TYPER`, `GICR_IIDR`), the RAZ/WI ones
-//! (`GICR_STATUSR`, `GICR_WAKER`), `GICR_CTLR` (write-ignored: there are no LPIs without an
-//! ITS), the LPI table bases (`GICR_PROPBASER`, `GICR_PENDBASER`) and the ID registers are
-//! modelled here; the SGI frame accesses the vCPU's private interrupts through [`irq`].
-//! Each vCPU has one [`RedistState`].
+//! (`GICR_STATUSR`, `GICR_WAKER`), the reads of `GICR_CTLR`, the LPI table bases
+//! (`GICR_PROPBASER`, `GICR_PENDBASER`) and the ID registers are modelled here; the writes
+//! that reach the LPIs (`GICR_CTLR`, `GICR_INVLPIR`, `GICR_INVALLR`) are [`super::lpi`]'s,
+//! and the SGI frame accesses the vCPU's private interrupts through [`irq`]. Each vCPU has
+//! one [`RedistState`].
 
 use kernel::{
     nospec,
@@ -26,6 +27,10 @@ use super::{
         PRODUCT_ID_KVM, //
     },
     irq,
+    lpi::{
+        GICR_CTLR_ENABLE_LPIS,
+        GICR_PENDBASER_PTZ, //
+    },
     Dist,
     RedistRegion,
     V3_REDIST_SIZE, //
@@ -45,6 +50,8 @@ const GICR_STATUSR: u64 = 0x0010;
 const GICR_WAKER: u64 = 0x0014;
 /// `GICR_TYPER.Last`: the last redistributor of a contiguous series.
 const GICR_TYPER_LAST: u64 = 1 << 4;
+/// `GICR_TYPER.PLPIS`: physical LPIs, with an ITS.
+const GICR_TYPER_PLPIS: u64 = 1;
 /// `GICR_PROPBASER`, 64 bits.
 const GICR_PROPBASER: u64 = 0x0070;
 /// `GICR_PENDBASER`, 64 bits.
@@ -61,8 +68,6 @@ const GICR_CTLR_CES_IR: u32 = 1 << 1 | 1 << 2;
 /// The reset `GICR_PENDBASER`: inner read-allocate write-back, outer same as inner, inner
 /// shareable (C: `INITIAL_PENDBASER_VALUE`).
 const INITIAL_PENDBASER: u64 = 3 << BASER_INNER_SHIFT | 1 << BASER_SHAREABILITY_SHIFT;
-/// `GICR_PENDBASER.PTZ`, which reads as 0 (C: `GICR_PENDBASER_PTZ`).
-const GICR_PENDBASER_PTZ: u64 = 1 << 62;
 /// The shareability field of both table bases (C: `GICR_PROPBASER_SHAREABILITY_SHIFT`).
 const BASER_SHAREABILITY_SHIFT: u32 = 10;
 /// The inner cacheability field of both table bases.
@@ -75,13 +80,15 @@ const PROPBASER_RES0: u64 = 0xf8f0_0000_0000_0060;
 /// 6:0.
 const PENDBASER_RES0: u64 = 0xb8f0_0000_0000_f07f;
 
-/// The redistributor state of one vCPU (C: the `private_irqs` and `pendbaser` of
+/// The redistributor state of one vCPU (C: the `private_irqs`, `pendbaser` and `ctlr` of
 /// `struct vgic_cpu`).
 pub(crate) struct RedistState {
     /// SGIs and PPIs (C: `private_irqs`).
     pub(crate) private_irqs: [irq::VgicIrq; irq::NR_PRIVATE],
     /// `GICR_PENDBASER` (C: `pendbaser`).
     pub(crate) pendbaser: u64,
+    /// `GICR_CTLR.EnableLPIs` (C: `ctlr == GICR_CTLR_ENABLE_LPIS`, `vgic_lpis_enabled()`).
+    pub(crate) lpis_enabled: bool,
 }
 
 impl Default for RedistState {
@@ -90,6 +97,7 @@ impl Default for RedistState {
         Self {
             private_irqs: irq::private_irqs(),
             pendbaser: INITIAL_PENDBASER,
+            lpis_enabled: false,
         }
     }
 }
@@ -168,10 +176,13 @@ fn rdist_is_last(dist: &Dist, vcpu: &RedistVcpu) -> bool {
 }
 
 /// `vgic_mmio_read_v3r_typer()`: the affinity in 63:32 (KVM reports Aff2.Aff1.Aff0), the
-/// processor number in 23:8, `Last` in bit 4.
+/// processor number in 23:8, `Last` in bit 4, `PLPIS` in bit 0 with an ITS.
 fn typer(dist: &Dist, vcpu: &RedistVcpu) -> u64 {
     let mut value = (vcpu.mpidr & 0xff_ffff) << 32;
     value |= u64::from(vcpu.id & 0xffff) << 8;
+    if dist.has_its() {
+        value |= GICR_TYPER_PLPIS;
+    }
     if rdist_is_last(dist, vcpu) {
         value |= GICR_TYPER_LAST;
     }
@@ -205,9 +216,20 @@ pub(crate) fn read(
         GICR_TYPER_HI => Ok((typer(dist, vcpu) >> 32) as u32),
         GICR_IIDR => Ok(PRODUCT_ID_KVM << 24 | IMPLEMENTER_ARM),
         GICR_STATUSR | GICR_WAKER | GICR_SYNCR => Ok(0),
-        // C: `vgic_mmio_read_v3r_ctlr()`: LPIs never enabled without an ITS.
-        GICR_CTLR if dist.implementation_rev >= 3 => Ok(GICR_CTLR_CES_IR),
-        GICR_CTLR => Ok(0),
+        // C: `vgic_mmio_read_v3r_ctlr()`.
+        GICR_CTLR => {
+            let ctlr = if state.lpis_enabled {
+                GICR_CTLR_ENABLE_LPIS
+            } else {
+                0
+            };
+            Ok(ctlr
+                | if dist.implementation_rev >= 3 {
+                    GICR_CTLR_CES_IR
+                } else {
+                    0
+                })
+        }
         // C: `vgic_mmio_read_propbase()`.
         GICR_PROPBASER | 0x0074 => Ok(half(dist.propbaser, offset)),
         // C: `vgic_mmio_read_pendbase()`.
@@ -231,7 +253,9 @@ pub(crate) fn write(dist: &mut Dist, state: &mut RedistState, offset: u64, val: 
         return Ok(());
     }
     match offset {
-        // C: `vgic_mmio_write_propbase()`; LPIs are never enabled without an ITS.
+        // C: `vgic_mmio_write_propbase()` and `vgic_mmio_write_pendbase()`: ignored once the
+        // vCPU's LPIs are enabled.
+        GICR_PROPBASER | 0x0074 | GICR_PENDBASER | 0x007c if state.lpis_enabled => Ok(()),
         GICR_PROPBASER | 0x0074 => {
             let reg = sanitise_baser(update_half(dist.propbaser, offset, val));
             dist.propbaser = reg & !PROPBASER_RES0;
@@ -243,8 +267,8 @@ pub(crate) fn write(dist: &mut Dist, state: &mut RedistState, offset: u64, val: 
             state.pendbaser = reg & !PENDBASER_RES0;
             Ok(())
         }
-        // Write-ignored (C: `vgic_mmio_uaccess_write_wi()`, `vgic_mmio_write_wi()`;
-        // `vgic_mmio_write_v3r_ctlr()` without an ITS; the LPI invalidations without LPIs).
+        // Write-ignored (C: `vgic_mmio_uaccess_write_wi()`, `vgic_mmio_write_wi()`); the
+        // writes that reach the LPIs are `lpi::redist_write()`'s.
         GICR_CTLR
         | GICR_TYPER
         | GICR_TYPER_HI

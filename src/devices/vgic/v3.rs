@@ -25,6 +25,7 @@ use kernel::{
 use super::{
     dist,
     irq,
+    lpi,
     redist,
     regions,
     sysregs, //
@@ -173,6 +174,10 @@ impl VgicV3 {
                     let VmInner { vgic, vcpus, .. } = &mut *inner;
                     let vcpu = vcpus.get(index).ok_or(EINVAL)?;
                     let mut arm = vcpu.arm_lock();
+                    if write && lpi::is_redist_reg(offset) {
+                        lpi::redist_write(vm, vgic, index, &mut arm.redist, offset, val);
+                        return Ok(());
+                    }
                     let rv = redist::RedistVcpu {
                         id: vcpu.id,
                         mpidr: arm.mpidr,
@@ -238,12 +243,8 @@ impl VgicV3 {
         match attr.attr() {
             a if a == u64::from(uapi::KVM_DEV_ARM_VGIC_CTRL_INIT) => super::init(&mut inner),
             a if a == u64::from(uapi::KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES) => {
-                // C: `vgic_v3_save_pending_tables()`; there are no LPIs to save yet.
-                if inner.vgic.initialized {
-                    Ok(())
-                } else {
-                    Err(ENXIO)
-                }
+                let VmInner { vgic, vcpus, .. } = &*inner;
+                lpi::save_pending_tables(vm, vgic, vcpus)
             }
             _ => Err(ENXIO),
         }

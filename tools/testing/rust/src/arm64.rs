@@ -9,13 +9,14 @@
 //! (`<linux/kvm_arm_vgic.h>`) is compared with arm64's by `make uapi-check`.
 //!
 //! There is no arm64 KVM in the guest to compare with: the reference for the arm64 node is the
-//! golden transcript of real arm64 KVM,
-//! `tools/testing/selftests/kvm-devctl/vgic/golden/vgic_v3.txt`, which [`GOLDEN_V3`] embeds
-//! so that a test can check that a golden line it cites is really there ([`golden`]).
+//! golden transcripts of real arm64 KVM,
+//! `tools/testing/selftests/kvm-devctl/vgic/golden/vgic_v3.txt` and `vgic_its.txt`, which
+//! [`GOLDEN_V3`] and [`GOLDEN_ITS`] embed so that a test can check that a golden line it cites
+//! is really there ([`Steps::golden`], [`Steps::golden_its`]).
 
 use std::ffi::CStr;
 
-use kvm_bindings::kvm_device_attr;
+use kvm_bindings::{kvm_device_attr, kvm_userspace_memory_region};
 use kvm_ioctls::{DeviceFd, Kvm, VcpuFd, VmFd};
 
 use crate::{attr, errno_name, raw_ioctl, Errno, Outcome, ToOutcome};
@@ -41,6 +42,8 @@ pub const GRP_REDIST_REGS: u32 = 5;
 pub const GRP_CPU_SYSREGS: u32 = 6;
 /// `KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO` (asm/kvm.h).
 pub const GRP_LEVEL_INFO: u32 = 7;
+/// `KVM_DEV_ARM_VGIC_GRP_ITS_REGS` (asm/kvm.h).
+pub const GRP_ITS_REGS: u32 = 8;
 /// `KVM_DEV_ARM_VGIC_GRP_MAINT_IRQ` (asm/kvm.h).
 pub const GRP_MAINT_IRQ: u32 = 9;
 /// `KVM_DEV_ARM_VGIC_V3_MPIDR_SHIFT` (asm/kvm.h): the MPIDR of a `REDIST_REGS` attribute.
@@ -126,6 +129,11 @@ pub fn open_gicv2() -> Option<Kvm> {
         Err(e) => panic!("open /dev/kvm-devctl-arm64-gicv2: {:?}", Errno(e.errno())),
     }
 }
+/// The golden transcript of real arm64 KVM for the ITS (`KVM_DEV_TYPE_ARM_VGIC_ITS`).
+pub const GOLDEN_ITS: &str = include_str!("../../selftests/kvm-devctl/vgic/golden/vgic_its.txt");
+
+/// `KVM_CAP_MSI_DEVID` (linux/kvm.h).
+pub const CAP_MSI_DEVID: u64 = 131;
 
 /// Opens the arm64 node as a VMM would (`Kvm::new_with_path()`), or `None` with a note when
 /// the module is not loaded (`scripts/vm-run --no-module`): there is then nothing to test.
@@ -272,8 +280,8 @@ pub fn parse_result(line: &str) -> Step {
     }
 }
 
-/// Checks that `line` is a line of section `## section` of the golden transcript (sections of
-/// the same name may repeat: any of them will do).
+/// Checks that `line` is a line of section `## section` of the GICv3's golden transcript
+/// (sections of the same name may repeat: any of them will do).
 ///
 /// # Panics
 ///
@@ -355,6 +363,13 @@ impl Steps {
         self.expect(line, got, want);
     }
 
+    /// As [`Steps::golden`], for a line of the ITS's golden transcript.
+    pub fn golden_its(&mut self, section: &str, line: &str, got: Step) {
+        assert_golden_line_in(GOLDEN_ITS, "vgic_its", section, line);
+        let want = parse_result(line);
+        self.expect(line, got, want);
+    }
+
     /// Panics, listing every step, if any step differed.
     pub fn finish(self) {
         assert!(
@@ -387,4 +402,75 @@ pub fn init_vcpus(vm: &VmFd, vcpus: &[VcpuFd]) -> Outcome {
         vcpu_init(vcpu, &init)?;
     }
     Ok(())
+}
+
+/// Guest memory: anonymous memory of the test registered as one memslot of a VM
+/// (`KVM_SET_USER_MEMORY_REGION`), which the ITS's tables and the LPI tables live in.
+pub struct GuestRam {
+    base: *mut u8,
+    size: usize,
+}
+
+impl GuestRam {
+    /// Maps `size` bytes and registers them as memslot `slot` at guest address `gpa`.
+    pub fn new(vm: &VmFd, slot: u32, gpa: u64, size: usize) -> Outcome<Self> {
+        // SAFETY: a fresh anonymous mapping, owned by the returned value.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(base, libc::MAP_FAILED, "mmap failed: {:?}", Errno::last());
+        let ram = GuestRam {
+            base: base.cast(),
+            size,
+        };
+        let region = kvm_userspace_memory_region {
+            slot,
+            flags: 0,
+            guest_phys_addr: gpa,
+            memory_size: size as u64,
+            userspace_addr: base as u64,
+        };
+        // SAFETY: the memory stays mapped as long as `ram`; the kernel only accesses it
+        // through the user mapping, which stays valid (a fault gives EFAULT).
+        unsafe { vm.set_user_memory_region(region) }.outcome()?;
+        Ok(ram)
+    }
+
+    /// The memory, as the test sees it.
+    pub fn bytes(&self) -> &[u8] {
+        // SAFETY: `size` bytes mapped at `base`, owned by `self`.
+        unsafe { std::slice::from_raw_parts(self.base, self.size) }
+    }
+
+    /// The memory, to write.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: `size` bytes mapped at `base`, owned by `self`.
+        unsafe { std::slice::from_raw_parts_mut(self.base, self.size) }
+    }
+
+    /// The little-endian u64 at offset `off`.
+    pub fn u64_at(&self, off: usize) -> u64 {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&self.bytes()[off..off + 8]);
+        u64::from_le_bytes(b)
+    }
+
+    /// Writes the little-endian u64 `val` at offset `off`.
+    pub fn set_u64(&mut self, off: usize, val: u64) {
+        self.bytes_mut()[off..off + 8].copy_from_slice(&val.to_le_bytes());
+    }
+}
+
+impl Drop for GuestRam {
+    fn drop(&mut self) {
+        // SAFETY: our own mapping.
+        unsafe { libc::munmap(self.base.cast(), self.size) };
+    }
 }

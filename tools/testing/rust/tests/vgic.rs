@@ -34,10 +34,17 @@
 //! and restored in both clients' ways, which must give back every saved value bit for bit
 //! (reference: `golden/vgic_v2.txt`).
 //!
+//! The ITS (`KVM_DEV_TYPE_ARM_VGIC_ITS`, golden/vgic_its.txt) is set up in QEMU's order
+//! (`kvm_arm_its_realize()` in `hw/intc/arm_gicv3_its_kvm.c`: create, `CTRL_INIT`, the
+//! migration probe of `GITS_CTLR`, the address at machine init done, `ITS_CTRL_RESET` at
+//! machine reset) and in Cloud Hypervisor's, and saved and restored as QEMU does
+//! (`vm_change_state_handler()`, `kvm_arm_its_pre_save()`, `kvm_arm_its_post_load()`, and
+//! `kvm_arm_gicv3_put()` for the redistributors' LPI registers): the copy saves bit for bit
+//! what the original saves.
+//!
 //! The GICv3 save/restore sequences of the three clients (their register loops over
 //! `DIST_REGS`, `REDIST_REGS`, `CPU_SYSREGS` and `LEVEL_INFO`) are replayed in
-//! tests/vgic_save.rs. Not here yet: Cloud Hypervisor's ITS steps, which run only once the node
-//! offers `KVM_DEV_TYPE_ARM_VGIC_ITS`.
+//! tests/vgic_save.rs.
 
 use kvm_bindings::{
     kvm_create_device, kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_ITS as ITS,
@@ -46,10 +53,11 @@ use kvm_bindings::{
 };
 use kvm_devctl_tests::arm64::{
     self, get_raw, get_u32, get_u64, get_u64_in, has, redist_attr, set_ctrl, set_u32, set_u64,
-    v2_attr, Step, Steps, ADDR_ITS, ADDR_V2_CPU, ADDR_V2_DIST, ADDR_V3_DIST, ADDR_V3_REDIST,
-    ADDR_V3_REDIST_REGION, CTRL_INIT, CTRL_ITS_RESET, CTRL_ITS_RESTORE_TABLES,
-    CTRL_ITS_SAVE_TABLES, CTRL_SAVE_PENDING_TABLES, GRP_ADDR, GRP_CPU_REGS, GRP_CTRL,
-    GRP_DIST_REGS, GRP_MAINT_IRQ, GRP_NR_IRQS, GRP_REDIST_REGS, V3_DIST_SIZE, V3_ITS_SIZE,
+    v2_attr, GuestRam, Step, Steps, ADDR_ITS, ADDR_V2_CPU, ADDR_V2_DIST, ADDR_V3_DIST,
+    ADDR_V3_REDIST, ADDR_V3_REDIST_REGION, CAP_MSI_DEVID, CTRL_INIT, CTRL_ITS_RESET,
+    CTRL_ITS_RESTORE_TABLES, CTRL_ITS_SAVE_TABLES, CTRL_SAVE_PENDING_TABLES, GRP_ADDR,
+    GRP_CPU_REGS, GRP_CTRL, GRP_DIST_REGS, GRP_ITS_REGS, GRP_MAINT_IRQ, GRP_NR_IRQS,
+    GRP_REDIST_REGS, V3_DIST_SIZE, V3_ITS_SIZE,
     V3_REDIST_SIZE,
 };
 use kvm_devctl_tests::{create_device_flags, fails, must, Errno, ToOutcome};
@@ -64,6 +72,16 @@ const GICR_IIDR: u64 = 0x0004;
 const GICR_TYPER_LO: u64 = 0x0008;
 const GICR_TYPER_HI: u64 = 0x000c;
 const GICR_WAKER: u64 = 0x0014;
+const GICR_CTLR: u64 = 0x0000;
+const GICR_PROPBASER: u64 = 0x0070;
+const GICR_PENDBASER: u64 = 0x0078;
+const GITS_CTLR: u64 = 0x0000;
+const GITS_IIDR: u64 = 0x0004;
+const GITS_TYPER: u64 = 0x0008;
+const GITS_CBASER: u64 = 0x0080;
+const GITS_CWRITER: u64 = 0x0088;
+const GITS_CREADR: u64 = 0x0090;
+const GITS_BASER: u64 = 0x0100;
 
 /// `KVM_CREATE_DEVICE` of `type_` through `VmFd::create_device()`.
 fn create(vm: &VmFd, type_: u32) -> Result<DeviceFd, Errno> {
@@ -99,6 +117,42 @@ fn vm_with_gic(kvm: &Kvm, n: u64) -> (VmFd, Vec<kvm_ioctls::VcpuFd>, DeviceFd) {
 /// 0x00480007 and 992 -> 0x0048001e, which this formula gives.
 fn gicd_typer(nr_irqs: u64) -> u64 {
     (nr_irqs / 32 - 1) | 9 << 19
+}
+
+/// The GICD_TYPER of a GICv3 with an ITS: LPIs (bit 17) and `INTERRUPT_ID_BITS_ITS - 1` (15)
+/// in bits 23:19 (C: `vgic_mmio_read_v3_misc()`); "## regs: every offset" of
+/// golden/vgic_its.txt has 64 -> 0x007a0001, which this formula gives.
+fn gicd_typer_its(nr_irqs: u64) -> u64 {
+    (nr_irqs / 32 - 1) | 15 << 19 | 1 << 17
+}
+
+/// What a VM with an ITS shows of its LPIs after `CTRL_INIT`, with 2 initialised vCPUs:
+/// `KVM_CAP_MSI_DEVID`, `GICR_TYPER.PLPIS`, `GICR_CTLR`
+/// ("## lpis: redistributor registers with an ITS").
+fn check_lpi_registers(s: &mut Steps, vm: &VmFd, gic: &DeviceFd) {
+    // C: `kvm->arch.vgic.msis_require_devid`, set by vgic_its_create(); the golden line is
+    // "KVM_CHECK_EXTENSION KVM_CAP_MSI_DEVID => 1".
+    s.expect(
+        "KVM_CHECK_EXTENSION KVM_CAP_MSI_DEVID",
+        Ok(Some(vm.check_extension_raw(CAP_MSI_DEVID) as u64)),
+        Ok(Some(1)),
+    );
+    let sec = "lpis: redistributor registers with an ITS";
+    s.golden_its(
+        sec,
+        "get REDIST_REGS mpidr=0x0 0x00008 GICR_TYPER.lo => 0 0x00000001",
+        get_u32(gic, GRP_REDIST_REGS, redist_attr(0, GICR_TYPER_LO)),
+    );
+    s.golden_its(
+        sec,
+        "get REDIST_REGS mpidr=0x1 0x00008 GICR_TYPER.lo => 0 0x00000111",
+        get_u32(gic, GRP_REDIST_REGS, redist_attr(1, GICR_TYPER_LO)),
+    );
+    s.golden_its(
+        sec,
+        "get REDIST_REGS mpidr=0x0 0x00000 GICR_CTLR => 0 0x00000006",
+        get_u32(gic, GRP_REDIST_REGS, redist_attr(0, GICR_CTLR)),
+    );
 }
 
 /// The registers a VMM reads after `CTRL_INIT` on a 2-vCPU VM whose vCPUs were initialised
@@ -346,7 +400,11 @@ fn cloud_hypervisor_order() {
         arm64::init_vcpus(&vm, &vcpus).map(|_| None),
         Ok(None),
     );
-    let its_offered = probe(&vm, ITS).is_ok();
+    s.golden(
+        "host",
+        "KVM_CREATE_DEVICE ARM_VGIC_ITS(8) TEST => 0",
+        probe(&vm, ITS),
+    );
     // KvmGicV3Its::new(): create_device(), then init_device_attributes().
     let gic = create(&vm, V3).expect("create the GICv3");
     s.expect(
@@ -359,20 +417,14 @@ fn cloud_hypervisor_order() {
         set_u64(&gic, GRP_ADDR, ADDR_V3_REDIST, redists),
         Ok(None),
     );
-    let _its = if its_offered {
-        // The ITS: created, placed and initialised before the GIC's NR_IRQS and CTRL_INIT.
-        let its = create(&vm, ITS).expect("create the ITS");
-        s.expect(
-            "ITS: set ADDR ITS 0x08f90000",
-            set_u64(&its, GRP_ADDR, ADDR_ITS, msi),
-            Ok(None),
-        );
-        s.expect("ITS: set CTRL INIT", set_ctrl(&its, CTRL_INIT), Ok(None));
-        Some(its)
-    } else {
-        eprintln!("note: the arm64 node has no kvm-arm-vgic-its yet: the ITS steps are left out");
-        None
-    };
+    // The ITS: created, placed and initialised before the GIC's NR_IRQS and CTRL_INIT.
+    let its = create(&vm, ITS).expect("create the ITS");
+    s.expect(
+        "ITS: set ADDR ITS 0x08f90000",
+        set_u64(&its, GRP_ADDR, ADDR_ITS, msi),
+        Ok(None),
+    );
+    s.golden_its("ctrl", "set CTRL INIT(0) => 0", set_ctrl(&its, CTRL_INIT));
     s.expect(
         "set NR_IRQS 256",
         set_u32(&gic, GRP_NR_IRQS, 0, IRQ_NUM),
@@ -401,15 +453,19 @@ fn cloud_hypervisor_order() {
         "get NR_IRQS attr=0x0 => 0 0x00000100",
         get_u32(&gic, GRP_NR_IRQS, 0),
     );
-    // With an ITS, GICD_TYPER reports LPIs: the golden values below are those without one.
-    if !its_offered {
-        s.golden(
-            "nr_irqs: the default at CTRL INIT",
-            "get DIST_REGS 0x0004 GICD_TYPER => 0 0x00480007",
-            get_u32(&gic, GRP_DIST_REGS, GICD_TYPER),
-        );
-        check_after_init(&mut s, &gic, u64::from(IRQ_NUM));
-    }
+    // With an ITS, GICD_TYPER reports LPIs and 16 interrupt id bits; "## regs: every offset"
+    // shows 0x007a0001 for 64 interrupts.
+    s.expect(
+        "get DIST_REGS GICD_TYPER",
+        get_u32(&gic, GRP_DIST_REGS, GICD_TYPER),
+        Ok(Some(gicd_typer_its(u64::from(IRQ_NUM)))),
+    );
+    s.expect(
+        "ITS: get ADDR ITS",
+        get_u64(&its, GRP_ADDR, ADDR_ITS),
+        Ok(Some(msi)),
+    );
+    check_lpi_registers(&mut s, &vm, &gic);
     s.finish();
 }
 
@@ -1151,6 +1207,400 @@ fn registers_before_init() {
         sec,
         "get REDIST_REGS mpidr=0x0 0x00008 GICR_TYPER.lo => -1 EBUSY",
         get_u32(&gic, GRP_REDIST_REGS, redist_attr(0, GICR_TYPER_LO)),
+    );
+    s.finish();
+}
+
+/// The guest RAM of the ITS tests and where the tables live in it, as in
+/// `selftests/kvm-devctl/vgic/vgic_its.c`: a 2 MiB memslot at 1 GiB.
+mod ram {
+    pub const GPA: u64 = 0x4000_0000;
+    pub const SIZE: usize = 0x20_0000;
+    pub const CMDQ: usize = 0x00_0000;
+    pub const DEVT: usize = 0x01_0000;
+    pub const COLLT: usize = 0x02_0000;
+    pub const ITT: usize = 0x03_0000;
+    pub const PROP: usize = 0x04_0000;
+    pub const PEND0: usize = 0x05_0000;
+    pub const PEND1: usize = 0x06_0000;
+    pub const TABLES_END: usize = 0x07_0000;
+}
+
+/// The first LPI.
+const LPI0: u64 = 8192;
+
+/// QEMU's GICv3 and ITS on a 2-vCPU VM: `machvirt_init()` creates and initialises the vCPUs,
+/// `kvm_arm_gicv3_realize()` then `kvm_arm_its_realize()` (create, `CTRL_INIT`, the probe of
+/// `GITS_CTLR` that decides whether the ITS can migrate), `kvm_arm_machine_init_done()` sets
+/// the addresses (the last registered first: the ITS's, then the GIC's), and the machine
+/// reset resets the ITS (`kvm_arm_its_reset_hold()`). The virt board's ITS is at 0x08080000.
+struct QemuVm {
+    vm: VmFd,
+    _vcpus: Vec<kvm_ioctls::VcpuFd>,
+    gic: DeviceFd,
+    its: DeviceFd,
+    ram: GuestRam,
+}
+
+fn qemu_vm(kvm: &Kvm, s: &mut Steps) -> QemuVm {
+    const VIRT_GIC_DIST: u64 = 0x0800_0000;
+    const VIRT_GIC_REDIST: u64 = 0x080a_0000;
+    const VIRT_GIC_ITS: u64 = 0x0808_0000;
+    let vm = must(kvm.create_vm(), "create_vm");
+    let vcpus = arm64::create_vcpus(&vm, 2);
+    s.expect(
+        "KVM_ARM_VCPU_INIT of both vCPUs",
+        arm64::init_vcpus(&vm, &vcpus).map(|_| None),
+        Ok(None),
+    );
+    let ram = GuestRam::new(&vm, 0, ram::GPA, ram::SIZE).expect("guest RAM");
+    let gic = create(&vm, V3).expect("create the GICv3");
+    s.expect(
+        "set NR_IRQS 64",
+        set_u32(&gic, GRP_NR_IRQS, 0, 64),
+        Ok(None),
+    );
+    s.golden("ctrl", "set CTRL INIT(0) => 0", set_ctrl(&gic, CTRL_INIT));
+    // kvm_arm_its_realize().
+    s.golden(
+        "host",
+        "KVM_CREATE_DEVICE ARM_VGIC_ITS(8) TEST => 0",
+        probe(&vm, ITS),
+    );
+    let its = create(&vm, ITS).expect("create the ITS");
+    // vgic_its_ctrl(): CTRL_INIT does nothing, with or without an address.
+    s.expect("ITS: set CTRL INIT", set_ctrl(&its, CTRL_INIT), Ok(None));
+    s.golden_its(
+        "regs: before ADDR",
+        "has ITS_REGS 0x00000 GITS_CTLR => 0",
+        has(&its, GRP_ITS_REGS, GITS_CTLR),
+    );
+    // kvm_arm_machine_init_done().
+    s.golden_its(
+        "regs: every offset",
+        "set ADDR ITS(4) 0x0000000008080000 => 0",
+        set_u64(&its, GRP_ADDR, ADDR_ITS, VIRT_GIC_ITS),
+    );
+    s.expect(
+        "set ADDR V3_REDIST_REGION 0x00200000080a0000",
+        set_u64(
+            &gic,
+            GRP_ADDR,
+            ADDR_V3_REDIST_REGION,
+            VIRT_GIC_REDIST | 2 << 52,
+        ),
+        Ok(None),
+    );
+    s.expect(
+        "set ADDR V3_DIST 0x08000000",
+        set_u64(&gic, GRP_ADDR, ADDR_V3_DIST, VIRT_GIC_DIST),
+        Ok(None),
+    );
+    // kvm_arm_its_reset_hold().
+    s.golden_its(
+        "ctrl",
+        "has CTRL ITS_RESET(4) => 0",
+        has(&its, GRP_CTRL, CTRL_ITS_RESET),
+    );
+    s.golden_its(
+        "ctrl",
+        "set CTRL ITS_RESET(4) => 0",
+        set_ctrl(&its, CTRL_ITS_RESET),
+    );
+    QemuVm {
+        vm,
+        _vcpus: vcpus,
+        gic,
+        its,
+        ram,
+    }
+}
+
+#[test]
+fn qemu_its_order() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let q = qemu_vm(&kvm, &mut s);
+    let sec = "regs: every offset";
+    for (line, off) in [
+        (
+            "scan get ITS_REGS 0x00000 GITS_CTLR => 0 0x0000000080000000",
+            GITS_CTLR,
+        ),
+        (
+            "scan get ITS_REGS 0x00004 GITS_IIDR => 0 0x000000004b00043b",
+            GITS_IIDR,
+        ),
+        (
+            "scan get ITS_REGS 0x00008 GITS_TYPER => 0 0x000000000001ef71",
+            GITS_TYPER,
+        ),
+        (
+            "scan get ITS_REGS 0x00100 GITS_BASER0 => 0 0x1907000000000600",
+            GITS_BASER,
+        ),
+        (
+            "scan get ITS_REGS 0x00108 GITS_BASER1 => 0 0x1c07000000000600",
+            GITS_BASER + 8,
+        ),
+    ] {
+        s.golden_its(sec, line, get_u64(&q.its, GRP_ITS_REGS, off));
+    }
+    s.golden_its(
+        "addr",
+        "get ADDR ITS(4) => 0 0xffffffffffffffff",
+        get_u64(
+            &create(&q.vm, ITS).expect("a second ITS"),
+            GRP_ADDR,
+            ADDR_ITS,
+        ),
+    );
+    s.expect(
+        "get DIST_REGS GICD_TYPER",
+        get_u32(&q.gic, GRP_DIST_REGS, GICD_TYPER),
+        Ok(Some(gicd_typer_its(64))),
+    );
+    check_lpi_registers(&mut s, &q.vm, &q.gic);
+    s.finish();
+}
+
+/// One ITS command at offset `off` of the command queue.
+fn its_cmd(ram: &mut GuestRam, off: &mut usize, words: [u64; 4]) {
+    for (i, w) in words.iter().enumerate() {
+        ram.set_u64(ram::CMDQ + *off + i * 8, *w);
+    }
+    *off += 32;
+}
+
+/// What QEMU keeps of an ITS and of the redistributors' LPI registers across a migration.
+#[derive(Debug, PartialEq, Eq)]
+struct ItsState {
+    /// `kvm_arm_its_pre_save()`: GITS_BASER0-7, CTLR, CBASER, CREADR, CWRITER, IIDR.
+    its: Vec<Step>,
+    /// `kvm_arm_gicv3_get()`: each vCPU's GICR_PROPBASER, PENDBASER (both halves), CTLR.
+    redist: Vec<Step>,
+}
+
+fn save_its_state(q: &QemuVm) -> ItsState {
+    let mut its: Vec<Step> = (0..8)
+        .map(|i| get_u64(&q.its, GRP_ITS_REGS, GITS_BASER + 8 * i))
+        .collect();
+    for off in [GITS_CTLR, GITS_CBASER, GITS_CREADR, GITS_CWRITER, GITS_IIDR] {
+        its.push(get_u64(&q.its, GRP_ITS_REGS, off));
+    }
+    let mut redist = Vec::new();
+    for cpu in 0..2 {
+        for off in [
+            GICR_PROPBASER,
+            GICR_PROPBASER + 4,
+            GICR_PENDBASER,
+            GICR_PENDBASER + 4,
+            GICR_CTLR,
+        ] {
+            redist.push(get_u32(&q.gic, GRP_REDIST_REGS, redist_attr(cpu, off)));
+        }
+    }
+    ItsState { its, redist }
+}
+
+/// The value of a saved register.
+fn val(step: &Step) -> u64 {
+    step.expect("the register was read").expect("a value")
+}
+
+#[test]
+fn its_save_restore_round_trip() {
+    let Some(kvm) = arm64::open() else { return };
+    let mut s = Steps::new();
+    let mut src = qemu_vm(&kvm, &mut s);
+    // The guest: the LPI tables of both redistributors (64 LPIs, priority 0xa0, enabled), the
+    // ITS's tables and queue, and the commands of "## commands: MAPC, MAPD, MAPTI, INT through
+    // GITS_CWRITER".
+    src.ram.bytes_mut()[ram::PROP..ram::PROP + 64].fill(0xa1);
+    let gpa = |off: usize| ram::GPA + off as u64;
+    for (cpu, pend) in [(0, ram::PEND0), (1, ram::PEND1)] {
+        for (off, v) in [
+            (GICR_PROPBASER, gpa(ram::PROP) as u32 | 15),
+            (GICR_PROPBASER + 4, 0),
+            (GICR_PENDBASER, gpa(pend) as u32),
+            (GICR_PENDBASER + 4, 0),
+            (GICR_CTLR, 1),
+        ] {
+            s.expect(
+                "set REDIST_REGS",
+                set_u32(&src.gic, GRP_REDIST_REGS, redist_attr(cpu, off), v),
+                Ok(None),
+            );
+        }
+    }
+    for (off, v) in [
+        (GITS_BASER, 1 << 63 | gpa(ram::DEVT)),
+        (GITS_BASER + 8, 1 << 63 | gpa(ram::COLLT)),
+        (GITS_CBASER, 1 << 63 | gpa(ram::CMDQ) | 0xf),
+        (GITS_CTLR, 1),
+    ] {
+        s.expect(
+            "set ITS_REGS",
+            set_u64(&src.its, GRP_ITS_REGS, off, v),
+            Ok(None),
+        );
+    }
+    let mut q = 0;
+    let itt = gpa(ram::ITT);
+    for cmd in [
+        [0x09, 0, 1 << 63, 0],                             // MAPC 0 -> vCPU 0
+        [0x09, 0, 1 << 63 | 1 << 16 | 1, 0],               // MAPC 1 -> vCPU 1
+        [0x08, 4 - 1, 1 << 63 | itt, 0],                   // MAPD 0, 4 event bits
+        [0x08 | 5 << 32, 2 - 1, 1 << 63 | itt | 0x100, 0], // MAPD 5, 2 event bits
+        [0x0a, LPI0 << 32, 0, 0],                          // MAPTI 0/0 -> LPI 8192, coll 0
+        [0x0a, 3 | (LPI0 + 3) << 32, 1, 0],                // MAPTI 0/3 -> LPI 8195, coll 1
+        [0x0a | 5 << 32, 1 | (LPI0 + 7) << 32, 1, 0],      // MAPTI 5/1 -> LPI 8199, coll 1
+        [0x03, 3, 0, 0],                                   // INT 0/3
+        [0x05, 0, 1 << 16, 0],                             // SYNC vCPU 1
+    ] {
+        its_cmd(&mut src.ram, &mut q, cmd);
+    }
+    let sec = "commands: MAPC, MAPD, MAPTI, INT through GITS_CWRITER";
+    s.golden_its(
+        sec,
+        "set ITS_REGS 0x00088 GITS_CWRITER 0x0000000000000120 => 0",
+        set_u64(&src.its, GRP_ITS_REGS, GITS_CWRITER, q as u64),
+    );
+    s.golden_its(
+        sec,
+        "get ITS_REGS 0x00090 GITS_CREADR => 0 0x0000000000000120",
+        get_u64(&src.its, GRP_ITS_REGS, GITS_CREADR),
+    );
+    // QEMU stops the VM: vm_change_state_handler() of the ITS, then of the GICv3.
+    s.golden_its(
+        sec,
+        "set CTRL ITS_SAVE_TABLES(1) => 0",
+        set_ctrl(&src.its, CTRL_ITS_SAVE_TABLES),
+    );
+    s.golden_its(
+        sec,
+        "set CTRL SAVE_PENDING_TABLES(3) => 0",
+        set_ctrl(&src.gic, CTRL_SAVE_PENDING_TABLES),
+    );
+    // What the save wrote: "mem saved +0x010000: 0x800a000008006003" and the rest of the
+    // section's lines.
+    for (off, word) in [
+        (ram::DEVT, 0x800a_0000_0800_6003),
+        (ram::DEVT + 0x28, 0x8000_0000_0800_6021),
+        (ram::COLLT, 0x8000_0000_0000_0000),
+        (ram::COLLT + 8, 0x8000_0000_0001_0001),
+        (ram::ITT, 0x0003_0000_2000_0000),
+        (ram::ITT + 0x18, 0x0000_0000_2003_0001),
+        (ram::ITT + 0x108, 0x0000_0000_2007_0001),
+        (ram::PEND1 + 0x400, 0x0000_0000_0000_0008),
+    ] {
+        s.expect(
+            &format!("saved word at +{off:#08x}"),
+            Ok(Some(src.ram.u64_at(off))),
+            Ok(Some(word)),
+        );
+    }
+    let saved = save_its_state(&src);
+
+    // The destination: the same machine, reset, then the guest's memory, then
+    // kvm_arm_gicv3_put() and kvm_arm_its_post_load().
+    let mut dst = qemu_vm(&kvm, &mut s);
+    dst.ram.bytes_mut().copy_from_slice(src.ram.bytes());
+    for cpu in 0..2 {
+        let r = |i: usize| val(&saved.redist[cpu as usize * 5 + i]) as u32;
+        for (off, v) in [
+            (GICR_PROPBASER, r(0)),
+            (GICR_PROPBASER + 4, r(1)),
+            (GICR_PENDBASER, r(2)),
+            (GICR_PENDBASER + 4, r(3)),
+        ] {
+            s.expect(
+                "put REDIST_REGS",
+                set_u32(&dst.gic, GRP_REDIST_REGS, redist_attr(cpu, off), v),
+                Ok(None),
+            );
+        }
+    }
+    for cpu in 0..2 {
+        let v = val(&saved.redist[cpu as usize * 5 + 4]) as u32;
+        s.expect(
+            "put REDIST_REGS GICR_CTLR",
+            set_u32(&dst.gic, GRP_REDIST_REGS, redist_attr(cpu, GICR_CTLR), v),
+            Ok(None),
+        );
+    }
+    let its = |i: usize| val(&saved.its[i]);
+    for (off, v) in [
+        (GITS_IIDR, its(12)),
+        (GITS_CBASER, its(9)),
+        (GITS_CREADR, its(10)),
+        (GITS_CWRITER, its(11)),
+    ] {
+        s.expect(
+            "post_load ITS_REGS",
+            set_u64(&dst.its, GRP_ITS_REGS, off, v),
+            Ok(None),
+        );
+    }
+    for i in 0..8 {
+        s.expect(
+            "post_load GITS_BASER",
+            set_u64(&dst.its, GRP_ITS_REGS, GITS_BASER + 8 * i, its(i as usize)),
+            Ok(None),
+        );
+    }
+    s.golden_its(
+        "roundtrip: save, new VM with a copy of guest memory, restore, save again",
+        "set CTRL ITS_RESTORE_TABLES(2) => 0",
+        set_ctrl(&dst.its, CTRL_ITS_RESTORE_TABLES),
+    );
+    s.expect(
+        "post_load GITS_CTLR",
+        set_u64(&dst.its, GRP_ITS_REGS, GITS_CTLR, its(8)),
+        Ok(None),
+    );
+    let restored = save_its_state(&dst);
+    s.expect(
+        "the ITS and redistributor registers of the copy are the original's",
+        Ok(Some(u64::from(restored == saved))),
+        Ok(Some(1)),
+    );
+    // Both save again into cleared tables: the same bytes, all of guest memory.
+    for q in [&mut src, &mut dst] {
+        q.ram.bytes_mut()[ram::DEVT..ram::TABLES_END].fill(0);
+        q.ram.bytes_mut()[ram::PROP..ram::PROP + 64].fill(0xa1);
+        s.expect(
+            "ITS_SAVE_TABLES",
+            set_ctrl(&q.its, CTRL_ITS_SAVE_TABLES),
+            Ok(None),
+        );
+        s.expect(
+            "SAVE_PENDING_TABLES",
+            set_ctrl(&q.gic, CTRL_SAVE_PENDING_TABLES),
+            Ok(None),
+        );
+    }
+    let differ = src
+        .ram
+        .bytes()
+        .iter()
+        .zip(dst.ram.bytes())
+        .filter(|(a, b)| a != b)
+        .count();
+    s.expect(
+        "bytes of guest memory that differ after both saved",
+        Ok(Some(differ as u64)),
+        Ok(Some(0)),
+    );
+    s.expect(
+        "the copy's saved device table entry",
+        Ok(Some(dst.ram.u64_at(ram::DEVT))),
+        Ok(Some(0x800a_0000_0800_6003)),
+    );
+    s.expect(
+        "the copy's saved pending bit of LPI 8195",
+        Ok(Some(dst.ram.u64_at(ram::PEND1 + 0x400))),
+        Ok(Some(8)),
     );
     s.finish();
 }

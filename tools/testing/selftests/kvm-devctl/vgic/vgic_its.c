@@ -23,6 +23,15 @@
  *              SAVE_TABLES and SAVE_PENDING_TABLES of the state they made
  *   roundtrip  save, new VM with a copy of guest memory, restore in QEMU's
  *              order, save again, compare registers and tables
+ *   lpis       GICR_TYPER/CTLR/PROPBASER/PENDBASER with an ITS, EnableLPIs,
+ *              KVM_CAP_MSI_DEVID; pending tables read by MAPTI and by
+ *              EnableLPIs, INT, CLEAR, LPIs queued on a vCPU (distributor
+ *              enabled) outliving their translation, the flush of EnableLPIs 0
+ *   commands   MOVI, MOVALL, MAPI, INV, INVALL, GICR_INVLPIR/INVALLR,
+ *              DISCARD, MAPC and MAPD with V=0; every command error; the
+ *              queue's wrap, unreadable commands, enabling without tables
+ *   tables     a two-level device table; a restore into an ITS that has
+ *              devices (list order after list_sort()); read-only memory
  */
 #include "vgic_transcript.h"
 
@@ -43,6 +52,11 @@
 #define GICR_PROPBASER	0x0070
 #define GICR_PENDBASER	0x0078
 #define GICR_CTLR	0x0000
+#define GICR_TYPER	0x0008
+#define GICR_INVLPIR	0x00a0
+#define GICR_INVALLR	0x00b0
+#define GICR_SYNCR	0x00c0
+#define GICD_CTLR	0x0000
 
 /* Guest memory: one 2 MiB memslot at GPA_RAM holding every table. */
 #define RAM_SIZE	0x200000ULL
@@ -54,6 +68,8 @@
 #define OFF_PEND0	0x050000	/* vCPU 0's LPI pending table */
 #define OFF_PEND1	0x060000	/* vCPU 1's */
 #define TABLES_END	0x070000
+#define OFF_L2		0x080000	/* a second-level device table page */
+#define OFF_ITT2	0x100000	/* the ITT of a device with 16 event bits */
 
 #define LPI(n)		(8192 + (n))
 
@@ -480,6 +496,15 @@ static void cmd(struct vm *v, __u64 d0, __u64 d1, __u64 d2, __u64 d3)
 					    (ev) | (__u64)(lpi) << 32, (icid), 0)
 #define CMD_INT(dev, ev)		cmd(&v, 0x03 | (__u64)(dev) << 32, (ev), 0, 0)
 #define CMD_SYNC(rd)			cmd(&v, 0x05, 0, (__u64)(rd) << 16, 0)
+#define CMD_MAPD_V0(dev)		cmd(&v, 0x08 | (__u64)(dev) << 32, 0, 0, 0)
+#define CMD_MAPC_V0(icid)		cmd(&v, 0x09, 0, (icid), 0)
+#define CMD_MAPI(dev, ev, icid)		cmd(&v, 0x0b | (__u64)(dev) << 32, (ev), (icid), 0)
+#define CMD_MOVI(dev, ev, icid)		cmd(&v, 0x01 | (__u64)(dev) << 32, (ev), (icid), 0)
+#define CMD_DISCARD(dev, ev)		cmd(&v, 0x0f | (__u64)(dev) << 32, (ev), 0, 0)
+#define CMD_CLEAR(dev, ev)		cmd(&v, 0x04 | (__u64)(dev) << 32, (ev), 0, 0)
+#define CMD_INV(dev, ev)		cmd(&v, 0x0c | (__u64)(dev) << 32, (ev), 0, 0)
+#define CMD_INVALL(icid)		cmd(&v, 0x0d, 0, (icid), 0)
+#define CMD_MOVALL(rd1, rd2)		cmd(&v, 0x0e, 0, (__u64)(rd1) << 16, (__u64)(rd2) << 16)
 
 /* Builds ITS state with commands; returns the VM (its tables saved). */
 static struct vm commands(void)
@@ -612,6 +637,440 @@ static void roundtrip(struct vm *src)
 	vm_free(&dst);
 }
 
+/* Runs the commands queued since cmdq_off was last reset: GITS_CWRITER, then GITS_CREADR. */
+static void cmds_run(struct vm *v)
+{
+	t_set64(v->its, G_ITS, GITS_CWRITER, cmdq_off);
+	t_get64(v->its, G_ITS, GITS_CREADR, NULL);
+}
+
+/* The tables, the command queue, GITS_CTLR.Enabled, and an empty queue. */
+static void its_on(struct vm *v)
+{
+	bases(v);
+	t_set64(v->its, G_ITS, GITS_CBASER, CBASER_VALID | (GPA_RAM + OFF_CMDQ) | 0xf);
+	t_set64(v->its, G_ITS, GITS_CTLR, 1);
+	cmdq_off = 0;
+}
+
+/* Sets LPI n's configuration byte. */
+static void lpi_prop(struct vm *v, int n, __u8 prop)
+{
+	v->ram[OFF_PROP + n] = prop;
+	printf("prop LPI %d = 0x%02x\n", LPI(n), prop);
+}
+
+/* Sets LPI n's bit in the pending table at guest memory offset pend. */
+static void pend_set(struct vm *v, __u64 pend, int n)
+{
+	v->ram[pend + LPI(n) / 8] |= 1 << (LPI(n) % 8);
+	printf("pending table +0x%06llx: LPI %d set\n", (unsigned long long)pend, LPI(n));
+}
+
+/* Clears both pending tables, saves the pending state, prints the tables. */
+static void save_pending(struct vm *v, const char *what)
+{
+	memset(v->ram + OFF_PEND0, 0, TABLES_END - OFF_PEND0);
+	t_ctrl(v->gic, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES);
+	dump_mem(v, what, OFF_PEND0, TABLES_END);
+}
+
+/* Clears the ITS tables, saves them, prints them. */
+static void save_tables(struct vm *v, const char *what)
+{
+	clear_tables(v);
+	t_ctrl(v->its, KVM_DEV_ARM_ITS_SAVE_TABLES);
+	dump_mem(v, what, OFF_DEVT, OFF_PROP);
+}
+
+static void lpis_regs(void)
+{
+	struct vm v, w;
+	int its2;
+
+	t_section("lpis: redistributor registers with an ITS");
+	w = vm_new(false);
+	T_CAP(w.vm, KVM_CAP_MSI_DEVID);
+	t_get32(w.gic, G_REDIST, V3_ATTR(0, GICR_TYPER), NULL);
+	t_set32(w.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 1);
+	t_get32(w.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), NULL);
+	t_get32(w.gic, G_DIST, 0x0004, NULL);
+	vm_free(&w);
+
+	v = vm_new(true);
+	T_CAP(v.vm, KVM_CAP_MSI_DEVID);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_TYPER), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(1, GICR_TYPER), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_PROPBASER), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), NULL);
+	lpi_setup(&v);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 1);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(1, GICR_CTLR), NULL);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 0xf);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), NULL);
+	/* Once vCPU 0's LPIs are enabled, its writes of the table registers are ignored. */
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_PROPBASER), (__u32)(GPA_RAM + OFF_PROP) | 13);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_PENDBASER), (__u32)(GPA_RAM + OFF_PEND1));
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_PROPBASER), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_PENDBASER), NULL);
+	/* vCPU 1's are not: GICR_PROPBASER is one for all. PTZ reads as 0. */
+	t_set32(v.gic, G_REDIST, V3_ATTR(1, GICR_PROPBASER), (__u32)(GPA_RAM + OFF_PROP) | 13);
+	t_set32(v.gic, G_REDIST, V3_ATTR(1, GICR_PENDBASER + 4), 0x40000000);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_PROPBASER), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(1, GICR_PENDBASER + 4), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_INVLPIR), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_INVALLR), NULL);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_SYNCR), NULL);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_INVLPIR), LPI(0));
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_INVALLR), 0);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 0);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), NULL);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_PROPBASER), (__u32)(GPA_RAM + OFF_PROP) | 15);
+	t_get32(v.gic, G_REDIST, V3_ATTR(1, GICR_PROPBASER), NULL);
+	/* Creating another ITS resets GICR_PROPBASER. */
+	its2 = t_device(v.vm, ITS, 0);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_PROPBASER), NULL);
+	t_get32(v.gic, G_DIST, 0x0004, NULL);
+	t_close(its2);
+	vm_free(&v);
+}
+
+static void lpis_pending(void)
+{
+	struct vm v;
+
+	t_section("lpis: pending tables, INT, CLEAR, EnableLPIs");
+	v = vm_new(true);
+	lpi_setup(&v);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 1);
+	/* The first mapping of an LPI takes (and clears) its bit in its vCPU's table. */
+	pend_set(&v, OFF_PEND0, 1);
+	pend_set(&v, OFF_PEND1, 2);
+	its_on(&v);
+	CMD_MAPC(0, 0);
+	CMD_MAPC(1, 1);
+	CMD_MAPD(0, 4, GPA_RAM + OFF_ITT);
+	CMD_MAPTI(0, 0, LPI(0), 0);
+	CMD_MAPTI(0, 1, LPI(1), 0);
+	CMD_MAPTI(0, 2, LPI(2), 1);
+	CMD_MAPTI(0, 3, LPI(3), 0);
+	CMD_MAPTI(0, 4, LPI(4), 1);
+	cmds_run(&v);
+	dump_mem(&v, "pending after MAPTI", OFF_PEND0, TABLES_END);
+	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES);
+	dump_mem(&v, "pending", OFF_PEND0, TABLES_END);
+	/* INT needs the target's LPIs enabled (vCPU 1's are not); CLEAR. */
+	CMD_INT(0, 0);
+	CMD_INT(0, 4);
+	CMD_CLEAR(0, 1);
+	cmds_run(&v);
+	save_pending(&v, "pending after INT and CLEAR");
+	/* With the distributor enabled, a pending enabled LPI is queued on its vCPU, and
+	 * outlives the entry that mapped it. */
+	t_set32(v.gic, G_DIST, GICD_CTLR, 2);
+	*ram64(&v, OFF_ITT + 0) = 0x5a5a5a5a5a5a5a5aULL;
+	*ram64(&v, OFF_ITT + 24) = 0x5a5a5a5a5a5a5a5aULL;
+	CMD_INT(0, 3);
+	CMD_DISCARD(0, 3);
+	CMD_DISCARD(0, 0);
+	cmds_run(&v);
+	dump_mem(&v, "ITT after DISCARD", OFF_ITT, OFF_ITT + 0x100);
+	save_pending(&v, "pending after DISCARD");
+	/* EnableLPIs 0: the LPIs queued on vCPU 0 leave it, no longer pending. */
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 0);
+	t_get32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), NULL);
+	save_pending(&v, "pending after EnableLPIs 0");
+	/* EnableLPIs 1 reads vCPU 0's table for the LPIs that target vCPU 0. */
+	pend_set(&v, OFF_PEND0, 1);
+	pend_set(&v, OFF_PEND0, 2);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 1);
+	dump_mem(&v, "pending after EnableLPIs 1", OFF_PEND0, TABLES_END);
+	save_pending(&v, "pending saved");
+	/* With PTZ set, EnableLPIs reads nothing. */
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 0);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_PENDBASER + 4), 0x40000000);
+	pend_set(&v, OFF_PEND0, 1);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 1);
+	save_pending(&v, "pending after EnableLPIs 1 with PTZ");
+	vm_free(&v);
+}
+
+static void commands_more(void)
+{
+	struct vm v;
+	int i;
+
+	t_section("commands: MOVI, MOVALL, MAPI, INV, INVALL, DISCARD, V=0");
+	v = vm_new(true);
+	lpi_setup(&v);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 1);
+	t_set32(v.gic, G_REDIST, V3_ATTR(1, GICR_CTLR), 1);
+	t_set32(v.gic, G_DIST, GICD_CTLR, 2);
+	for (i = 0; i < 6; i++)
+		lpi_prop(&v, i, 0xa0);
+	its_on(&v);
+	CMD_MAPC(0, 0);
+	CMD_MAPC(1, 1);
+	CMD_MAPD(0, 4, GPA_RAM + OFF_ITT);
+	CMD_MAPD(1, 2, GPA_RAM + OFF_ITT + 0x100);
+	CMD_MAPD(2, 16, GPA_RAM + OFF_ITT2);
+	for (i = 0; i < 6; i++)
+		CMD_MAPTI(0, i, LPI(i), 0);
+	CMD_MAPI(2, LPI(8), 1);
+	CMD_MAPTI(1, 0, LPI(10), 1);
+	/* Disabled LPIs: pending, not queued. */
+	for (i = 0; i < 6; i++)
+		CMD_INT(0, i);
+	cmds_run(&v);
+	for (i = 0; i < 6; i++)
+		lpi_prop(&v, i, 0xa1);
+	/* Each of these rereads an LPI's configuration: now enabled, it is queued. */
+	CMD_INV(0, 0);
+	CMD_MOVI(0, 1, 1);
+	CMD_INVALL(1);
+	CMD_MOVI(0, 3, 1);
+	cmds_run(&v);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_INVLPIR), LPI(2));
+	t_set32(v.gic, G_REDIST, V3_ATTR(1, GICR_INVALLR), 0);
+	/* Queued LPIs outlive their entries, the others do not. */
+	for (i = 0; i < 6; i++)
+		CMD_DISCARD(0, i);
+	cmds_run(&v);
+	save_pending(&v, "pending after DISCARD");
+	/* MOVALL: the LPIs of vCPU 1 now target vCPU 0. */
+	CMD_INT(2, LPI(8));
+	CMD_MOVALL(1, 0);
+	cmds_run(&v);
+	save_pending(&v, "pending after MOVALL");
+	save_tables(&v, "tables");
+	dump_mem(&v, "ITT of device 2", OFF_ITT2 + LPI(8) * 8, OFF_ITT2 + LPI(8) * 8 + 8);
+	/* MAPC with V=0 drops the collection; its entries stay, without a collection. */
+	CMD_MAPC_V0(1);
+	cmds_run(&v);
+	save_tables(&v, "tables after MAPC V=0");
+	dump_mem(&v, "ITT of device 2", OFF_ITT2 + LPI(8) * 8, OFF_ITT2 + LPI(8) * 8 + 8);
+	CMD_INT(1, 0);
+	CMD_DISCARD(1, 0);
+	CMD_MAPC(1, 0);
+	CMD_INT(1, 0);
+	cmds_run(&v);
+	save_pending(&v, "pending");
+	/* MAPD with V=0: the device goes, and its table entry is cleared. */
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_SAVE_TABLES);
+	CMD_MAPD_V0(2);
+	CMD_MAPD_V0(7);
+	*ram64(&v, OFF_DEVT + 7 * 8) = 0x5a5a5a5a5a5a5a5aULL;
+	cmds_run(&v);
+	dump_mem(&v, "device table after MAPD V=0", OFF_DEVT, OFF_DEVT + 0x100);
+	save_tables(&v, "tables after MAPD V=0");
+	vm_free(&v);
+}
+
+static void commands_errors(void)
+{
+	struct vm v;
+
+	t_section("commands: errors, the queue's wrap, unreadable commands");
+	v = vm_new(true);
+	lpi_setup(&v);
+	t_set32(v.gic, G_REDIST, V3_ATTR(0, GICR_CTLR), 1);
+	t_set32(v.gic, G_REDIST, V3_ATTR(1, GICR_CTLR), 1);
+	its_on(&v);
+	CMD_MAPD(8192, 4, GPA_RAM + OFF_ITT);		/* beyond the device table */
+	CMD_MAPD(0, 17, GPA_RAM + OFF_ITT);		/* 17 event bits */
+	CMD_MAPD(0, 4, GPA_RAM + OFF_ITT);
+	CMD_MAPC(0, 5);					/* no vCPU 5 */
+	CMD_MAPC(8192, 0);				/* beyond the collection table */
+	CMD_MAPC(0, 0);
+	CMD_MAPTI(0, 16, LPI(0), 0);			/* event beyond the ITT */
+	CMD_MAPTI(0, 0, 8191, 0);			/* not an LPI */
+	CMD_MAPTI(0, 0, 0x10000, 0);			/* beyond GICR_PROPBASER.IDbits */
+	CMD_MAPTI(9, 0, LPI(0), 0);			/* no device 9 */
+	CMD_MAPTI(0, 0, LPI(0), 0);
+	CMD_MAPTI(0, 0, LPI(1), 0);			/* mapped already: kept */
+	CMD_MAPTI(0, 1, LPI(0), 0);			/* LPI mapped by event 0 */
+	CMD_MAPTI(0, 2, LPI(2), 9);			/* creates collection 9, unmapped */
+	CMD_MAPTI(0, 3, LPI(3), 8192);			/* beyond the collection table */
+	CMD_MOVI(0, 2, 0);				/* from an unmapped collection */
+	CMD_MOVI(0, 0, 9);				/* to an unmapped collection */
+	CMD_MOVI(0, 7, 0);
+	CMD_CLEAR(0, 7);
+	CMD_INV(0, 7);
+	CMD_INVALL(9);
+	CMD_INVALL(4);
+	CMD_MOVALL(0, 5);
+	CMD_DISCARD(0, 2);
+	CMD_DISCARD(0, 7);
+	CMD_INT(0, 2);
+	CMD_INT(0, 7);
+	cmd(&v, 0x1f, 0, 0, 0);
+	cmd(&v, 0x29, 0, 0, 0);
+	cmd(&v, 0x00, 0, 0, 0);
+	cmds_run(&v);
+	t_get64(v.its, G_ITS, GITS_CTLR, NULL);
+	save_tables(&v, "tables");
+	save_pending(&v, "pending");
+	/* MAPC of the collection MAPTI made: its LPI follows it to vCPU 1. */
+	CMD_MAPC(9, 1);
+	CMD_INT(0, 2);
+	cmds_run(&v);
+	save_pending(&v, "pending after MAPC");
+	/* The queue wraps at its end (64K). */
+	t_set64(v.its, G_ITS, GITS_CTLR, 0);
+	t_set64(v.its, G_ITS, GITS_CREADR, 0xffe0);
+	cmdq_off = 0xffe0;
+	CMD_MAPC(10, 0);
+	cmdq_off = 0;
+	CMD_MAPC(11, 1);
+	t_set64(v.its, G_ITS, GITS_CWRITER, cmdq_off);
+	t_get64(v.its, G_ITS, GITS_CREADR, NULL);
+	t_get64(v.its, G_ITS, GITS_CTLR, NULL);
+	t_set64(v.its, G_ITS, GITS_CTLR, 1);
+	t_get64(v.its, G_ITS, GITS_CREADR, NULL);
+	t_get64(v.its, G_ITS, GITS_CTLR, NULL);
+	save_tables(&v, "tables after the wrap");
+	/* A queue no memslot backs: the commands are skipped. */
+	t_set64(v.its, G_ITS, GITS_CTLR, 0);
+	t_set64(v.its, G_ITS, GITS_CBASER, CBASER_VALID | 0x7ff00000ULL);
+	t_set64(v.its, G_ITS, GITS_CTLR, 1);
+	t_set64(v.its, G_ITS, GITS_CWRITER, 0x40);
+	t_get64(v.its, G_ITS, GITS_CREADR, NULL);
+	/* Enabling needs both tables and the queue valid. */
+	t_set64(v.its, G_ITS, GITS_CTLR, 0);
+	t_set64(v.its, G_ITS, GITS_BASER(1), GPA_RAM + OFF_COLLT);
+	t_set64(v.its, G_ITS, GITS_CTLR, 1);
+	t_get64(v.its, G_ITS, GITS_CTLR, NULL);
+	t_set64(v.its, G_ITS, GITS_BASER(1), BASER_VALID | (GPA_RAM + OFF_COLLT));
+	t_set64(v.its, G_ITS, GITS_CBASER, 0);
+	t_set64(v.its, G_ITS, GITS_CTLR, 1);
+	t_get64(v.its, G_ITS, GITS_CTLR, NULL);
+	save_tables(&v, "tables after BASER1 changed");
+	vm_free(&v);
+}
+
+static void tables_two_level(void)
+{
+	struct vm v;
+
+	t_section("tables: a two-level device table");
+	v = vm_new(true);
+	lpi_setup(&v);
+	t_set64(v.its, G_ITS, GITS_BASER(0), BASER_VALID | (1ULL << 62) | (GPA_RAM + OFF_DEVT));
+	t_get64(v.its, G_ITS, GITS_BASER(0), NULL);
+	t_set64(v.its, G_ITS, GITS_BASER(1), BASER_VALID | (GPA_RAM + OFF_COLLT));
+	t_set64(v.its, G_ITS, GITS_CBASER, CBASER_VALID | (GPA_RAM + OFF_CMDQ) | 0xf);
+	t_set64(v.its, G_ITS, GITS_CTLR, 1);
+	/* Level 1 entry 1 (devices 8192 to 16383) is valid, entry 0 is not. */
+	*ram64(&v, OFF_DEVT + 8) = BASER_VALID | (GPA_RAM + OFF_L2);
+	cmdq_off = 0;
+	CMD_MAPC(0, 0);
+	CMD_MAPD(8192 + 5, 4, GPA_RAM + OFF_ITT);
+	CMD_MAPD(5, 4, GPA_RAM + OFF_ITT + 0x100);
+	CMD_MAPD(0x10000, 4, GPA_RAM + OFF_ITT + 0x100);
+	CMD_MAPTI(8192 + 5, 1, LPI(1), 0);
+	CMD_MAPTI(5, 1, LPI(2), 0);
+	cmds_run(&v);
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_SAVE_TABLES);
+	dump_mem(&v, "level 1", OFF_DEVT, OFF_DEVT + 0x100);
+	dump_mem(&v, "level 2", OFF_L2, OFF_L2 + 0x10000);
+	dump_mem(&v, "ITT", OFF_ITT, OFF_ITT + 0x200);
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_CTRL_RESET);
+	t_set64(v.its, G_ITS, GITS_BASER(0), BASER_VALID | (1ULL << 62) | (GPA_RAM + OFF_DEVT));
+	t_set64(v.its, G_ITS, GITS_BASER(1), BASER_VALID | (GPA_RAM + OFF_COLLT));
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_RESTORE_TABLES);
+	memset(v.ram + OFF_L2, 0, 0x10000);
+	memset(v.ram + OFF_ITT, 0, 0x200);
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_SAVE_TABLES);
+	dump_mem(&v, "level 2 saved again", OFF_L2, OFF_L2 + 0x10000);
+	dump_mem(&v, "ITT saved again", OFF_ITT, OFF_ITT + 0x200);
+	/* A valid level 1 entry no memslot backs. */
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_CTRL_RESET);
+	t_set64(v.its, G_ITS, GITS_BASER(0), BASER_VALID | (1ULL << 62) | (GPA_RAM + OFF_DEVT));
+	t_set64(v.its, G_ITS, GITS_BASER(1), BASER_VALID | (GPA_RAM + OFF_COLLT));
+	*ram64(&v, OFF_DEVT) = BASER_VALID | 0x7ff00000ULL;
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_RESTORE_TABLES);
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_SAVE_TABLES);
+	dump_mem(&v, "collection table", OFF_COLLT, OFF_COLLT + 0x40);
+	vm_free(&v);
+}
+
+static void tables_duplicates(void)
+{
+	struct vm v;
+
+	t_section("tables: a restore into an ITS that has devices");
+	v = vm_new(true);
+	lpi_setup(&v);
+	its_on(&v);
+	CMD_MAPC(0, 0);
+	CMD_MAPD(0, 4, GPA_RAM + OFF_ITT);
+	CMD_MAPTI(0, 0, LPI(0), 0);
+	cmds_run(&v);
+	/* A second device 0 (2 event bits) in the tables; no collection in them. */
+	clear_tables(&v);
+	*ram64(&v, OFF_DEVT) = DTE(0, GPA_RAM + OFF_ITT + 0x100, 2);
+	*ram64(&v, OFF_ITT + 0x100 + 8) = ITE(0, LPI(1), 0);
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_RESTORE_TABLES);
+	save_tables(&v, "tables");
+	/* The commands find the first device 0 of the list, which the save sorted. */
+	CMD_MAPTI(0, 2, LPI(2), 0);
+	CMD_MAPTI(0, 5, LPI(5), 0);
+	cmds_run(&v);
+	save_tables(&v, "tables after MAPTI");
+	save_tables(&v, "tables saved again");
+	CMD_MAPD_V0(0);
+	cmds_run(&v);
+	save_tables(&v, "tables after MAPD V=0");
+	CMD_MAPD_V0(0);
+	cmds_run(&v);
+	save_tables(&v, "tables after a second MAPD V=0");
+	vm_free(&v);
+}
+
+static void tables_readonly(void)
+{
+	struct kvm_userspace_memory_region mr;
+	struct vm v;
+	__u64 *ro;
+
+	t_section("tables: read-only guest memory");
+	v = vm_new(true);
+	ro = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro == MAP_FAILED) {
+		printf("mmap failed\n");
+		exit(1);
+	}
+	memset(ro, 0, 0x10000);
+	mr = (struct kvm_userspace_memory_region){ .slot = 1, .flags = KVM_MEM_READONLY,
+		.guest_phys_addr = GPA_RAM + RAM_SIZE, .memory_size = 0x10000,
+		.userspace_addr = (__u64)(uintptr_t)ro };
+	t_rec(t_sys(ioctl(v.vm, KVM_SET_USER_MEMORY_REGION, &mr)),
+	      "KVM_SET_USER_MEMORY_REGION slot=1 flags=0x%x gpa=0x%llx size=0x10000", mr.flags,
+	      (unsigned long long)mr.guest_phys_addr);
+	lpi_setup(&v);
+	t_set64(v.its, G_ITS, GITS_BASER(0), BASER_VALID | (GPA_RAM + OFF_DEVT));
+	t_set64(v.its, G_ITS, GITS_BASER(1), BASER_VALID | (GPA_RAM + RAM_SIZE));
+	t_set64(v.its, G_ITS, GITS_CBASER, CBASER_VALID | (GPA_RAM + OFF_CMDQ) | 0xf);
+	t_set64(v.its, G_ITS, GITS_CTLR, 1);
+	cmdq_off = 0;
+	CMD_MAPC(0, 0);
+	CMD_MAPC(1, 1);
+	cmds_run(&v);
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_SAVE_TABLES);
+	ro[0] = CTE(1, 7);
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_CTRL_RESET);
+	t_set64(v.its, G_ITS, GITS_BASER(0), BASER_VALID | (GPA_RAM + OFF_DEVT));
+	t_set64(v.its, G_ITS, GITS_BASER(1), BASER_VALID | (GPA_RAM + RAM_SIZE));
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_RESTORE_TABLES);
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_SAVE_TABLES);
+	t_set64(v.its, G_ITS, GITS_BASER(1), BASER_VALID | (GPA_RAM + OFF_COLLT));
+	t_ctrl(v.its, KVM_DEV_ARM_ITS_SAVE_TABLES);
+	dump_mem(&v, "collection table", OFF_COLLT, OFF_COLLT + 0x40);
+	vm_free(&v);
+	munmap(ro, 0x10000);
+}
+
 int main(int argc, char **argv)
 {
 	struct vm v;
@@ -628,6 +1087,13 @@ int main(int argc, char **argv)
 	v = commands();
 	roundtrip(&v);
 	vm_free(&v);
+	lpis_regs();
+	lpis_pending();
+	commands_more();
+	commands_errors();
+	tables_two_level();
+	tables_duplicates();
+	tables_readonly();
 	t_section("end");
 	return 0;
 }
