@@ -564,7 +564,10 @@ mod tests {
 
     #[test]
     fn the_demonstration_scripts_parse() {
-        for (name, text) in [("demo.kvmdev", include_str!("../../demo.kvmdev"))] {
+        for (name, text) in [
+            ("demo.kvmdev", include_str!("../../demo.kvmdev")),
+            ("demo-gic.kvmdev", include_str!("../../demo-gic.kvmdev")),
+        ] {
             if let Err(Failure::Script(e)) = parse_script(name, text.as_bytes()) {
                 panic!("{e}");
             }
