@@ -14,7 +14,7 @@ show() {
 echo "kvm-devctl demonstration: $(uname -sr), $(nproc) vCPUs"
 echo "The module registered its node when it was loaded:"
 say grep kvm_devctl /proc/modules
-say ls -l /dev/kvm-devctl /dev/kvm
+say ls -l /dev/kvm-devctl /dev/kvm-devctl-arm64 /dev/kvm
 echo
 echo "Both nodes, queried through the rust-vmm kvm-ioctls client:"
 say ./kvm-devctl --node /dev/kvm-devctl info
@@ -31,4 +31,12 @@ echo "each 'expect' asserts the errno that the kernel source gives:"
 [ -f demo.kvmdev ] || echo "(demo.kvmdev is missing: scripts/demo must --add tools/demo.kvmdev)"
 show ./kvm-devctl --node /dev/kvm-devctl run demo.kvmdev
 show ./kvm-devctl --node /dev/kvm run demo.kvmdev
+
+echo
+echo "The arm64 node: a GICv3 set up as QEMU's virt board sets one up, then"
+echo "migrated: save, restore into a new VM, save again, compare (demo-gic.kvmdev;"
+echo "each 'expect' asserts what real arm64 KVM gives, golden/vgic_v3.txt):"
+[ -f demo-gic.kvmdev ] || echo "(demo-gic.kvmdev is missing: scripts/demo must --add tools/demo-gic.kvmdev)"
+show ./kvm-devctl --node /dev/kvm-devctl-arm64 probe
+show ./kvm-devctl --node /dev/kvm-devctl-arm64 run demo-gic.kvmdev
 exit $failed

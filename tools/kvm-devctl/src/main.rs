@@ -3,8 +3,11 @@
 //! `kvm-devctl`: a command-line client of KVM's device control API.
 //!
 //! It drives a KVM node through the unmodified rust-vmm `kvm-ioctls` client, so it works the
-//! same against `/dev/kvm-devctl` (the module) and `/dev/kvm` (real KVM). Raw `ioctl(2)` is
-//! used only where `kvm-ioctls` has no call (the `ioctl` command of a script).
+//! same against `/dev/kvm-devctl` (the module) and `/dev/kvm` (real KVM); scripts drive the
+//! arm64 node `/dev/kvm-devctl-arm64` too (vCPU init, memslots, the VGIC device types). Raw
+//! `ioctl(2)` is used only where `kvm-ioctls` has no call: the `ioctl` command of a script, and
+//! `KVM_ARM_PREFERRED_TARGET` and `KVM_ARM_VCPU_INIT`, which `kvm-ioctls` offers only when built
+//! for arm64.
 
 use std::ffi::CString;
 use std::process::ExitCode;
@@ -13,9 +16,13 @@ use clap::{Parser, Subcommand};
 use kvm_ioctls::Kvm;
 
 mod device;
+mod memory;
 mod names;
+mod parse;
 mod probe;
 mod script;
+mod snapshot;
+mod vgic;
 
 #[derive(Parser)]
 #[command(version, about)]

@@ -4,12 +4,13 @@
 //! 7.3), of errno values, and the parsing of both.
 
 use kvm_bindings::{
-    KVM_CAP_CHECK_EXTENSION_VM, KVM_CAP_COALESCED_MMIO, KVM_CAP_COALESCED_PIO, KVM_CAP_DEVICE_CTRL,
-    KVM_CAP_ENABLE_CAP_VM, KVM_CAP_IOEVENTFD_ANY_LENGTH, KVM_CAP_IRQFD, KVM_CAP_IRQ_ROUTING,
-    KVM_CAP_MAX_VCPUS, KVM_CAP_MAX_VCPU_ID, KVM_CAP_NR_MEMSLOTS, KVM_CAP_NR_VCPUS,
-    KVM_CAP_SYNC_MMU, KVM_CAP_USER_MEMORY, KVM_CAP_VM_ATTRIBUTES, KVM_CAP_VM_TYPES,
-    KVM_DEV_VFIO_FILE, KVM_DEV_VFIO_FILE_ADD, KVM_DEV_VFIO_FILE_DEL,
-    KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE,
+    KVM_CAP_ARM_SET_DEVICE_ADDR, KVM_CAP_ARM_VM_IPA_SIZE, KVM_CAP_CHECK_EXTENSION_VM,
+    KVM_CAP_COALESCED_MMIO, KVM_CAP_COALESCED_PIO, KVM_CAP_DEVICE_CTRL, KVM_CAP_ENABLE_CAP_VM,
+    KVM_CAP_IOEVENTFD_ANY_LENGTH, KVM_CAP_IRQCHIP, KVM_CAP_IRQFD, KVM_CAP_IRQ_ROUTING,
+    KVM_CAP_MAX_VCPUS, KVM_CAP_MAX_VCPU_ID, KVM_CAP_MSI_DEVID, KVM_CAP_NR_MEMSLOTS,
+    KVM_CAP_NR_VCPUS, KVM_CAP_READONLY_MEM, KVM_CAP_SYNC_MMU, KVM_CAP_USER_MEMORY,
+    KVM_CAP_VM_ATTRIBUTES, KVM_CAP_VM_TYPES, KVM_DEV_VFIO_FILE, KVM_DEV_VFIO_FILE_ADD,
+    KVM_DEV_VFIO_FILE_DEL, KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE,
 };
 
 /// `KVM_DEV_TYPE_MAX` of the pinned kernel (kvm-bindings 0.14.2 has an older, smaller one).
@@ -68,7 +69,8 @@ fn normalize(s: &str, prefix: &str) -> String {
     }
 }
 
-/// A device type: a number, or a name with or without `KVM_DEV_TYPE_` in any case.
+/// A device type: a number, or a name with or without `KVM_DEV_TYPE_` in any case; the ARM
+/// types also without `ARM_` (`vgic-v3`, `vgic-its`).
 pub fn parse_device_type(s: &str) -> Option<u32> {
     if let Some(n) = parse_int(s) {
         return u32::try_from(n).ok();
@@ -76,8 +78,37 @@ pub fn parse_device_type(s: &str) -> Option<u32> {
     let want = normalize(s, "KVM_DEV_TYPE_");
     DEVICE_TYPES
         .iter()
-        .find(|d| normalize(d.1, "KVM_DEV_TYPE_") == want)
+        .find(|d| {
+            let n = normalize(d.1, "KVM_DEV_TYPE_");
+            n == want || n.strip_prefix("ARM_") == Some(want.as_str())
+        })
         .map(|d| d.0)
+}
+
+/// `KVM_DEV_TYPE_VFIO`.
+pub const DEV_VFIO: u32 = 4;
+/// `KVM_DEV_TYPE_ARM_VGIC_V2`.
+pub const DEV_VGIC_V2: u32 = 5;
+/// `KVM_DEV_TYPE_ARM_VGIC_V3`.
+pub const DEV_VGIC_V3: u32 = 7;
+/// `KVM_DEV_TYPE_ARM_VGIC_ITS`.
+pub const DEV_VGIC_ITS: u32 = 8;
+
+/// Whether device type `t` takes the VGIC groups (`KVM_DEV_ARM_VGIC_GRP_*`).
+pub fn is_vgic(t: u32) -> bool {
+    matches!(t, DEV_VGIC_V2 | DEV_VGIC_V3 | DEV_VGIC_ITS)
+}
+
+/// The width in bits of an attribute's value on a device of type `t`, as the kernel copies
+/// it: a VGIC group's ([`crate::vgic::width`]), kvm-vfio's `int32` fd; `None` where the
+/// kernel reads nothing (the VGIC's `CTRL`) or for another type, whose width the CLI does not
+/// know (it then passes 64 bits).
+pub fn attr_width(t: u32, group: u32) -> Option<u32> {
+    match t {
+        DEV_VFIO => Some(32),
+        t if is_vgic(t) => crate::vgic::width(group),
+        _ => None,
+    }
 }
 
 /// The groups of `KVM_DEV_TYPE_VFIO` (`GROUP` is the legacy alias of `FILE`).
@@ -98,7 +129,8 @@ const VFIO_ATTRS: &[(&str, u32)] = &[
     ),
 ];
 
-/// An attribute group: a number, or a kvm-vfio name (`file`, `group`, `KVM_DEV_VFIO_FILE`).
+/// An attribute group: a number, a kvm-vfio name (`file`, `group`, `KVM_DEV_VFIO_FILE`) or a
+/// VGIC name (`addr`, `dist`, `KVM_DEV_ARM_VGIC_GRP_DIST_REGS`, ...: [`crate::vgic::GROUPS`]).
 pub fn parse_group(s: &str) -> Option<u32> {
     if let Some(n) = parse_int(s) {
         return u32::try_from(n).ok();
@@ -108,13 +140,18 @@ pub fn parse_group(s: &str) -> Option<u32> {
         .iter()
         .find(|g| normalize(g.0, "KVM_DEV_VFIO_") == want)
         .map(|g| g.1)
+        .or_else(|| crate::vgic::parse_group(s))
 }
 
-/// An attribute: a number (64 bits), or a kvm-vfio name (`add`, `del`, `spapr-tce`, or the
-/// UAPI names).
-pub fn parse_attr(s: &str) -> Option<u64> {
+/// An attribute of group `group`: a number (64 bits), a VGIC name of that group (an address
+/// type, a control, a register: [`crate::vgic::parse_attr`]), or a kvm-vfio name (`add`,
+/// `del`, `spapr-tce`, or the UAPI names), which any group takes, as a number would be.
+pub fn parse_attr(group: u32, s: &str) -> Option<u64> {
     if let Some(n) = parse_int(s) {
         return to_u64(n);
+    }
+    if let Some(a) = crate::vgic::parse_attr(group, s) {
+        return Some(a);
     }
     let want = normalize(s, "KVM_DEV_VFIO_");
     let short = |full: &str| {
@@ -135,6 +172,7 @@ pub fn parse_attr(s: &str) -> Option<u64> {
 
 /// The capabilities a user of the device control API may want to ask about.
 pub const CAPS: &[(&str, u32)] = &[
+    ("KVM_CAP_IRQCHIP", KVM_CAP_IRQCHIP),
     ("KVM_CAP_USER_MEMORY", KVM_CAP_USER_MEMORY),
     ("KVM_CAP_NR_VCPUS", KVM_CAP_NR_VCPUS),
     ("KVM_CAP_NR_MEMSLOTS", KVM_CAP_NR_MEMSLOTS),
@@ -151,6 +189,10 @@ pub const CAPS: &[(&str, u32)] = &[
     ("KVM_CAP_COALESCED_PIO", KVM_CAP_COALESCED_PIO),
     ("KVM_CAP_ENABLE_CAP_VM", KVM_CAP_ENABLE_CAP_VM),
     ("KVM_CAP_VM_TYPES", KVM_CAP_VM_TYPES),
+    ("KVM_CAP_READONLY_MEM", KVM_CAP_READONLY_MEM),
+    ("KVM_CAP_ARM_SET_DEVICE_ADDR", KVM_CAP_ARM_SET_DEVICE_ADDR),
+    ("KVM_CAP_MSI_DEVID", KVM_CAP_MSI_DEVID),
+    ("KVM_CAP_ARM_VM_IPA_SIZE", KVM_CAP_ARM_VM_IPA_SIZE),
 ];
 
 /// A capability: a number, or a name of [`CAPS`] with or without `KVM_CAP_`, in any case.
@@ -190,7 +232,20 @@ pub const IOCTLS: &[(&str, u64)] = &[
     ("KVM_SET_DEVICE_ATTR", ioc(1, 0xe1, 24)),
     ("KVM_GET_DEVICE_ATTR", ioc(1, 0xe2, 24)),
     ("KVM_HAS_DEVICE_ATTR", ioc(1, 0xe3, 24)),
+    // _IOW(KVMIO, 0x46, struct kvm_userspace_memory_region): 32 bytes.
+    ("KVM_SET_USER_MEMORY_REGION", ioc(1, 0x46, 32)),
+    ("KVM_CREATE_IRQCHIP", ioc(0, 0x60, 0)),
+    // arm64: _IOW(KVMIO, 0xab, struct kvm_arm_device_addr), 16 bytes; _IOW/_IOR(KVMIO,
+    // 0xae/0xaf, struct kvm_vcpu_init), 32 bytes.
+    ("KVM_ARM_SET_DEVICE_ADDR", ioc(1, 0xab, 16)),
+    ("KVM_ARM_VCPU_INIT", KVM_ARM_VCPU_INIT),
+    ("KVM_ARM_PREFERRED_TARGET", KVM_ARM_PREFERRED_TARGET),
 ];
+
+/// `KVM_ARM_VCPU_INIT`, `_IOW(KVMIO, 0xae, struct kvm_vcpu_init)`.
+pub const KVM_ARM_VCPU_INIT: u64 = ioc(1, 0xae, 32);
+/// `KVM_ARM_PREFERRED_TARGET`, `_IOR(KVMIO, 0xaf, struct kvm_vcpu_init)`.
+pub const KVM_ARM_PREFERRED_TARGET: u64 = ioc(2, 0xaf, 32);
 
 /// An ioctl request: a number, or a name of [`IOCTLS`] in any case.
 pub fn parse_ioctl(s: &str) -> Option<u64> {
@@ -315,6 +370,12 @@ mod tests {
         assert_eq!(parse_device_type("vfio"), Some(4));
         assert_eq!(parse_device_type("KVM_DEV_TYPE_VFIO"), Some(4));
         assert_eq!(parse_device_type("arm-vgic-v3"), Some(7));
+        assert_eq!(parse_device_type("vgic-v3"), Some(7));
+        assert_eq!(parse_device_type("vgic-v2"), Some(5));
+        assert_eq!(parse_device_type("VGIC_ITS"), Some(8));
+        assert_eq!(parse_device_type("KVM_DEV_TYPE_ARM_VGIC_ITS"), Some(8));
+        assert_eq!(parse_device_type("pv-time"), Some(10));
+        assert_eq!(parse_device_type("vgic"), None);
         assert_eq!(parse_device_type("4"), Some(4));
         assert_eq!(parse_device_type("0xffffffff"), Some(u32::MAX));
         assert_eq!(parse_device_type("0x100000000"), None);
@@ -333,13 +394,33 @@ mod tests {
         assert_eq!(parse_group("group"), Some(1));
         assert_eq!(parse_group("KVM_DEV_VFIO_FILE"), Some(1));
         assert_eq!(parse_group("7"), Some(7));
-        assert_eq!(parse_attr("add"), Some(1));
-        assert_eq!(parse_attr("del"), Some(2));
-        assert_eq!(parse_attr("spapr-tce"), Some(3));
-        assert_eq!(parse_attr("KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE"), Some(3));
-        assert_eq!(parse_attr("KVM_DEV_VFIO_FILE_DEL"), Some(2));
-        assert_eq!(parse_attr("0x100000001"), Some((1 << 32) | 1));
-        assert_eq!(parse_attr("-1"), Some(u64::MAX));
+        assert_eq!(parse_attr(1, "add"), Some(1));
+        assert_eq!(parse_attr(1, "del"), Some(2));
+        assert_eq!(parse_attr(1, "spapr-tce"), Some(3));
+        assert_eq!(parse_attr(1, "KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE"), Some(3));
+        assert_eq!(parse_attr(1, "KVM_DEV_VFIO_FILE_DEL"), Some(2));
+        assert_eq!(parse_attr(1, "0x100000001"), Some((1 << 32) | 1));
+        assert_eq!(parse_attr(1, "-1"), Some(u64::MAX));
+        // Any group takes kvm-vfio's names, as demo.kvmdev's `has vf 2 add` does.
+        assert_eq!(parse_attr(2, "add"), Some(1));
+    }
+
+    #[test]
+    fn vgic_groups_and_attrs() {
+        // Group 1 is kvm-vfio's FILE and the VGIC's DIST_REGS: both names work.
+        assert_eq!(parse_group("dist"), Some(1));
+        assert_eq!(parse_group("sysregs"), Some(6));
+        assert_eq!(parse_group("KVM_DEV_ARM_VGIC_GRP_ITS_REGS"), Some(8));
+        assert_eq!(parse_attr(1, "GICD_ISENABLER1"), Some(0x104));
+        assert_eq!(parse_attr(0, "redist-region"), Some(5));
+        assert_eq!(parse_attr(4, "init"), Some(0));
+        assert_eq!(parse_attr(3, "init"), None);
+        assert_eq!(parse_attr(6, "icc_pmr_el1"), Some(0xc230));
+        assert_eq!(attr_width(DEV_VGIC_V3, 0), Some(64));
+        assert_eq!(attr_width(DEV_VGIC_V3, 1), Some(32));
+        assert_eq!(attr_width(DEV_VGIC_ITS, 8), Some(64));
+        assert_eq!(attr_width(DEV_VFIO, 1), Some(32));
+        assert_eq!(attr_width(1, 1), None);
     }
 
     #[test]
@@ -348,6 +429,14 @@ mod tests {
         assert_eq!(parse_ioctl("set_device_attr"), Some(0x4018_aee1));
         assert_eq!(parse_ioctl("KVM_GET_API_VERSION"), Some(0xae00));
         assert_eq!(parse_ioctl("KVM_CREATE_VCPU"), Some(0xae41));
+        // The values of the arm64 UAPI (tools/testing/rust/src/arm64.rs, make uapi-check).
+        assert_eq!(parse_ioctl("KVM_ARM_VCPU_INIT"), Some(0x4020_aeae));
+        assert_eq!(parse_ioctl("arm-preferred-target"), Some(0x8020_aeaf));
+        assert_eq!(parse_ioctl("KVM_SET_USER_MEMORY_REGION"), Some(0x4020_ae46));
+        assert_eq!(parse_ioctl("KVM_CREATE_IRQCHIP"), Some(0xae60));
+        assert_eq!(parse_ioctl("KVM_ARM_SET_DEVICE_ADDR"), Some(0x4010_aeab));
+        assert_eq!(parse_cap("arm-vm-ipa-size"), Some(165));
+        assert_eq!(parse_cap("irqchip"), Some(0));
         assert_eq!(parse_cap("device-ctrl"), Some(89));
         assert_eq!(parse_cap("KVM_CAP_DEVICE_CTRL"), Some(89));
         assert_eq!(cap_name(89), Some("KVM_CAP_DEVICE_CTRL"));
