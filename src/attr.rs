@@ -70,4 +70,20 @@ impl DeviceAttr {
     pub(crate) fn put_u64(&self, val: u64) -> Result {
         UserPtr::from_addr(self.raw.addr as usize).put_user(val)
     }
+
+    /// Copies a 64-bit value to `addr` as arm64's `copy_to_user()` of a `u64` does: one 8-byte
+    /// store, and if that faults before anything was copied, one more try at the first byte
+    /// alone (`arch/arm64/lib/copy_to_user.S`, the fixup "try harder"). So a buffer that runs
+    /// into a read-only or unmapped page gets its first byte written, if that byte is writable,
+    /// and the copy fails with `EFAULT` (real KVM: `vgic_its.txt`, "## buffers").
+    pub(crate) fn copy_u64(&self, val: u64) -> Result {
+        let ptr = UserPtr::from_addr(self.raw.addr as usize);
+        if ptr.put_user(val).is_ok() {
+            return Ok(());
+        }
+        let first = val.to_le_bytes()[0];
+        // Whether the byte could be written or not, the copy failed.
+        let _ = UserSlice::new(ptr, 1).writer().write(&first);
+        Err(EFAULT)
+    }
 }

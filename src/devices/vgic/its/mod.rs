@@ -466,7 +466,8 @@ impl DeviceType for VgicIts {
                     return Err(ENODEV);
                 }
                 let base = self.its.lock().base;
-                attr.write_u64(base)
+                // C: `copy_to_user()`, not `put_user()`: a partial write is possible.
+                attr.copy_u64(base)
             }
             grp::ITS_REGS => {
                 let val = self.regs_access(vm, attr.attr(), None)?;

@@ -32,6 +32,9 @@
  *              queue's wrap, unreadable commands, enabling without tables
  *   tables     a two-level device table; a restore into an ITS that has
  *              devices (list order after list_sort()); read-only memory
+ *   buffers    GETs into buffers that straddle a read-only page: ITS_REGS
+ *              is stored with put_user() (nothing written), the ITS's ADDR
+ *              with copy_to_user() (the bytes before the page are written)
  */
 #include "vgic_transcript.h"
 
@@ -1071,6 +1074,18 @@ static void tables_readonly(void)
 	munmap(ro, 0x10000);
 }
 
+static void buffers(void)
+{
+	struct vm v;
+
+	t_section("buffers: values that straddle a read-only page");
+	v = vm_new(true);
+	t_get_straddle("u64", v.its, G_ITS, GITS_IIDR, 8);
+	t_get_straddle("u64", v.its, G_ADDR, KVM_VGIC_ITS_ADDR_TYPE, 8);
+	t_get64(v.its, G_ADDR, KVM_VGIC_ITS_ADDR_TYPE, NULL);
+	vm_free(&v);
+}
+
 int main(int argc, char **argv)
 {
 	struct vm v;
@@ -1094,6 +1109,7 @@ int main(int argc, char **argv)
 	tables_two_level();
 	tables_duplicates();
 	tables_readonly();
+	buffers();
 	t_section("end");
 	return 0;
 }
