@@ -27,7 +27,8 @@ pub(crate) fn register_all(arch: Arch, registry: &mut Registry) -> Result {
         // it), and the ITS, which that function registers with the GICv3 (C:
         // `kvm_vgic_register_its_device()`).
         Arch::Arm64(HostGic::V3) => {
-            registry.register::<vgic::v3::VgicV3>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3)?;
+            registry
+                .register::<vgic::v3::VgicV3>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_V3)?;
             registry
                 .register::<vgic::its::VgicIts>(uapi::kvm_device_type_KVM_DEV_TYPE_ARM_VGIC_ITS)?
         }
