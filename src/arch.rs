@@ -183,15 +183,20 @@ impl Arch {
         }
     }
 
-    /// Answers `KVM_CHECK_EXTENSION` on the system device (`vm` is `None`) or on a VM, for the
-    /// capabilities kvm-devctl implements; 0 for the rest.
+    /// Answers `KVM_CHECK_EXTENSION` on the system device (`vm_max_vcpus` is `None`) or on a
+    /// VM, for the capabilities kvm-devctl implements; 0 for the rest. `vm_max_vcpus` reads the
+    /// VM's vCPU limit, which only the vCPU-limit capabilities need.
     ///
     /// C compares the argument as a `long`, so only an exact value matches.
     ///
     /// # Errors
     ///
     /// arm64's `KVM_CAP_MSI_DEVID` on the system device is `EINVAL`, as in C.
-    pub(crate) fn check_extension(self, vm_max_vcpus: Option<usize>, cap: usize) -> Result<isize> {
+    pub(crate) fn check_extension(
+        self,
+        vm_max_vcpus: Option<&dyn Fn() -> usize>,
+        cap: usize,
+    ) -> Result<isize> {
         const DEVICE_CTRL: usize = uapi::KVM_CAP_DEVICE_CTRL as usize;
         const CHECK_EXTENSION_VM: usize = uapi::KVM_CAP_CHECK_EXTENSION_VM as usize;
         const MAX_VCPUS: usize = uapi::KVM_CAP_MAX_VCPUS as usize;
@@ -208,12 +213,14 @@ impl Arch {
         const ARM_VM_IPA_SIZE: usize = uapi::KVM_CAP_ARM_VM_IPA_SIZE as usize;
         const MSI_DEVID: usize = uapi::KVM_CAP_MSI_DEVID as usize;
 
-        let online = cpu::num_online_cpus() as usize;
+        // Read only for the capabilities that need it: a call into C for every check costs more
+        // than the check.
+        let online = || cpu::num_online_cpus() as usize;
         let r = match (self, cap) {
             // kvm_vm_ioctl_check_extension_generic(), for both.
             (_, DEVICE_CTRL | CHECK_EXTENSION_VM) => 1,
             // x86: only the vCPU limits; the VM answers as the system device.
-            (Arch::X86, NR_VCPUS) => online.min(X86_MAX_VCPUS),
+            (Arch::X86, NR_VCPUS) => online().min(X86_MAX_VCPUS),
             (Arch::X86, MAX_VCPUS) => X86_MAX_VCPUS,
             (Arch::X86, MAX_VCPU_ID) => X86_MAX_VCPU_IDS,
             (Arch::X86, _) => 0,
@@ -229,9 +236,9 @@ impl Arch {
             // A VGIC is present (C: `vgic_present`).
             (Arch::Arm64(_), IRQCHIP | ARM_SET_DEVICE_ADDR) => 1,
             // Not bounded by KVM_CAP_MAX_VCPUS on arm64 (see the comment in arm.c).
-            (Arch::Arm64(_), NR_VCPUS) => online.min(self.default_max_vcpus()),
+            (Arch::Arm64(_), NR_VCPUS) => online().min(self.default_max_vcpus()),
             (Arch::Arm64(_), MAX_VCPUS | MAX_VCPU_ID) => {
-                vm_max_vcpus.unwrap_or(self.default_max_vcpus())
+                vm_max_vcpus.map_or(self.default_max_vcpus(), |max_vcpus| max_vcpus())
             }
             (Arch::Arm64(_), ARM_VM_IPA_SIZE) => ARM64_IPA_LIMIT as usize,
             // No ITS requires a device id yet (C: `kvm->arch.vgic.msis_require_devid`).
@@ -291,7 +298,7 @@ mod tests {
             Ok(512)
         );
         assert_eq!(
-            a.check_extension(Some(8), cap(uapi::KVM_CAP_MAX_VCPU_ID)),
+            a.check_extension(Some(&|| 8), cap(uapi::KVM_CAP_MAX_VCPU_ID)),
             Ok(8)
         );
         assert_eq!(
@@ -299,7 +306,7 @@ mod tests {
             Err(EINVAL)
         );
         assert_eq!(
-            a.check_extension(Some(8), cap(uapi::KVM_CAP_MSI_DEVID)),
+            a.check_extension(Some(&|| 8), cap(uapi::KVM_CAP_MSI_DEVID)),
             Ok(0)
         );
         assert_eq!(

@@ -314,14 +314,19 @@ impl FileOperations for Vm {
         match cmd {
             KVM_CREATE_VCPU => Vcpu::create(this.into(), arg),
             KVM_CREATE_DEVICE => Vm::create_device(this, arg),
+            // The VM's state, under its lock, only for the capabilities that read it.
             KVM_CHECK_EXTENSION => {
-                let (max_vcpus, msis_require_devid) = {
-                    let inner = this.lock();
-                    (inner.max_vcpus, inner.vgic.lpis.msis_require_devid)
-                };
-                match this.arch.check_extension(Some(max_vcpus), arg) {
+                match this
+                    .arch
+                    .check_extension(Some(&|| this.lock().max_vcpus), arg)
+                {
                     // arm64: `kvm->arch.vgic.msis_require_devid`, which an ITS sets.
-                    Ok(0) if arg == uapi::KVM_CAP_MSI_DEVID as usize && msis_require_devid => Ok(1),
+                    Ok(0)
+                        if arg == uapi::KVM_CAP_MSI_DEVID as usize
+                            && this.lock().vgic.lpis.msis_require_devid =>
+                    {
+                        Ok(1)
+                    }
                     r => r,
                 }
             }
