@@ -104,7 +104,8 @@
 //                            the command (the snapshot is kept)
 //   restore SNAPSHOT into DEV
 //                            write a snapshot to a device of its type, in QEMU's order (set/clear
-//                            pairs cleared first); fails with the errno of the first write that
+//                            pairs cleared first; a GICv3's GICR_PROPBASER and GICR_PENDBASER
+//                            before any GICR_CTLR); fails with the errno of the first write that
 //                            fails, listing every failed write
 //   compare A B [FROM TO]    compare two snapshots, or two memories word by word (in [FROM,
 //                            TO)); lists the differences; the value is how many
@@ -251,7 +252,8 @@ arm64 (/dev/kvm-devctl-arm64, or /dev/kvm on an arm64 host):
                            the command (the snapshot is kept)
   restore SNAPSHOT into DEV
                            write a snapshot to a device of its type, in QEMU's order (set/clear
-                           pairs cleared first); fails with the errno of the first write that
+                           pairs cleared first; a GICv3's GICR_PROPBASER and GICR_PENDBASER
+                           before any GICR_CTLR); fails with the errno of the first write that
                            fails, listing every failed write
   compare A B [FROM TO]    compare two snapshots, or two memories word by word (in [FROM,
                            TO)); lists the differences; the value is how many
