@@ -93,6 +93,7 @@
 //   read MEM OFFSET [width=W]
 //                            print the W-bit integer at OFFSET of MEM
 //   copy SRC DST             copy memory SRC into DST (as much as the smaller holds)
+//   fill MEM FROM TO [BYTE]  store BYTE (default 0) in every byte of [FROM, TO) of MEM
 //   dump MEM [FROM TO]       list the non-zero u64 words of MEM, or of [FROM, TO); the value is
 //                            how many
 //   dump SNAPSHOT            list the non-zero values of a snapshot; the value is how many
@@ -241,6 +242,7 @@ arm64 (/dev/kvm-devctl-arm64, or /dev/kvm on an arm64 host):
   read MEM OFFSET [width=W]
                            print the W-bit integer at OFFSET of MEM
   copy SRC DST             copy memory SRC into DST (as much as the smaller holds)
+  fill MEM FROM TO [BYTE]  store BYTE (default 0) in every byte of [FROM, TO) of MEM
   dump MEM [FROM TO]       list the non-zero u64 words of MEM, or of [FROM, TO); the value is
                            how many
   dump SNAPSHOT            list the non-zero values of a snapshot; the value is how many
@@ -977,6 +979,20 @@ impl Interp {
                 let n = data.len().min(d.len());
                 d.bytes_mut()[..n].copy_from_slice(&data[..n]);
                 Ok(done(format!("{n:#x} bytes from {src} to {dst}"), None))
+            }
+            Cmd::Fill {
+                mem,
+                from,
+                to,
+                byte,
+            } => {
+                let m = self.mem_mut(mem)?;
+                m.fill(*from, *to, *byte)
+                    .ok_or_else(|| format!("fill: {to:#x} is beyond `{mem}`"))?;
+                Ok(done(
+                    format!("{:#x} bytes of {mem} set to {byte:#04x}", to - from),
+                    None,
+                ))
             }
             Cmd::Dump { name, range } => self.dump(name, *range)?,
             Cmd::Save { dev, name } => self.save(dev, name)?,
