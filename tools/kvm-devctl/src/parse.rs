@@ -592,14 +592,6 @@ mod tests {
             if let Err(Failure::Script(e)) = parse_script(name, text.as_bytes()) {
                 panic!("{e}");
             }
-            let its: String = text
-                .lines()
-                .map(|l| l.strip_prefix("#its ").unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join("\n");
-            if let Err(Failure::Script(e)) = parse_script(name, its.as_bytes()) {
-                panic!("the ITS steps: {e}");
-            }
         }
     }
 

@@ -1376,8 +1376,6 @@ mod tests {
         assert_eq!(block, help);
     }
 
-    /// Every line of the demonstration scripts parses, and so do the ITS steps that
-    /// demo-gic.kvmdev keeps commented out (`#its ` lines) until the ITS lands.
     #[test]
     fn values_and_widths() {
         assert!(fits(0xffff_ffff, 32));
