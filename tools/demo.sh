@@ -33,9 +33,10 @@ show ./kvm-devctl --node /dev/kvm-devctl run demo.kvmdev
 show ./kvm-devctl --node /dev/kvm run demo.kvmdev
 
 echo
-echo "The arm64 node: a GICv3 set up as QEMU's virt board sets one up, then"
-echo "migrated: save, restore into a new VM, save again, compare (demo-gic.kvmdev;"
-echo "each 'expect' asserts what real arm64 KVM gives, golden/vgic_v3.txt):"
+echo "The arm64 node: a GICv3 and an ITS set up as QEMU's virt board sets them up,"
+echo "LPIs mapped by ITS commands in guest memory, then migrated: save, restore into"
+echo "a new VM with a copy of guest memory, save again, compare (demo-gic.kvmdev;"
+echo "each 'expect' asserts what real arm64 KVM gives, golden/vgic_v3.txt and vgic_its.txt):"
 [ -f demo-gic.kvmdev ] || echo "(demo-gic.kvmdev is missing: scripts/demo must --add tools/demo-gic.kvmdev)"
 show ./kvm-devctl --node /dev/kvm-devctl-arm64 probe
 show ./kvm-devctl --node /dev/kvm-devctl-arm64 run demo-gic.kvmdev

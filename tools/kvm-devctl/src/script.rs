@@ -93,6 +93,7 @@
 //   read MEM OFFSET [width=W]
 //                            print the W-bit integer at OFFSET of MEM
 //   copy SRC DST             copy memory SRC into DST (as much as the smaller holds)
+//   fill MEM FROM TO [BYTE]  store BYTE (default 0) in every byte of [FROM, TO) of MEM
 //   dump MEM [FROM TO]       list the non-zero u64 words of MEM, or of [FROM, TO); the value is
 //                            how many
 //   dump SNAPSHOT            list the non-zero values of a snapshot; the value is how many
@@ -104,7 +105,8 @@
 //                            the command (the snapshot is kept)
 //   restore SNAPSHOT into DEV
 //                            write a snapshot to a device of its type, in QEMU's order (set/clear
-//                            pairs cleared first); fails with the errno of the first write that
+//                            pairs cleared first; a GICv3's GICR_PROPBASER and GICR_PENDBASER
+//                            before any GICR_CTLR); fails with the errno of the first write that
 //                            fails, listing every failed write
 //   compare A B [FROM TO]    compare two snapshots, or two memories word by word (in [FROM,
 //                            TO)); lists the differences; the value is how many
@@ -240,6 +242,7 @@ arm64 (/dev/kvm-devctl-arm64, or /dev/kvm on an arm64 host):
   read MEM OFFSET [width=W]
                            print the W-bit integer at OFFSET of MEM
   copy SRC DST             copy memory SRC into DST (as much as the smaller holds)
+  fill MEM FROM TO [BYTE]  store BYTE (default 0) in every byte of [FROM, TO) of MEM
   dump MEM [FROM TO]       list the non-zero u64 words of MEM, or of [FROM, TO); the value is
                            how many
   dump SNAPSHOT            list the non-zero values of a snapshot; the value is how many
@@ -251,7 +254,8 @@ arm64 (/dev/kvm-devctl-arm64, or /dev/kvm on an arm64 host):
                            the command (the snapshot is kept)
   restore SNAPSHOT into DEV
                            write a snapshot to a device of its type, in QEMU's order (set/clear
-                           pairs cleared first); fails with the errno of the first write that
+                           pairs cleared first; a GICv3's GICR_PROPBASER and GICR_PENDBASER
+                           before any GICR_CTLR); fails with the errno of the first write that
                            fails, listing every failed write
   compare A B [FROM TO]    compare two snapshots, or two memories word by word (in [FROM,
                            TO)); lists the differences; the value is how many
@@ -976,6 +980,20 @@ impl Interp {
                 d.bytes_mut()[..n].copy_from_slice(&data[..n]);
                 Ok(done(format!("{n:#x} bytes from {src} to {dst}"), None))
             }
+            Cmd::Fill {
+                mem,
+                from,
+                to,
+                byte,
+            } => {
+                let m = self.mem_mut(mem)?;
+                m.fill(*from, *to, *byte)
+                    .ok_or_else(|| format!("fill: {to:#x} is beyond `{mem}`"))?;
+                Ok(done(
+                    format!("{:#x} bytes of {mem} set to {byte:#04x}", to - from),
+                    None,
+                ))
+            }
             Cmd::Dump { name, range } => self.dump(name, *range)?,
             Cmd::Save { dev, name } => self.save(dev, name)?,
             Cmd::Restore { snapshot, dev } => self.restore(snapshot, dev)?,
@@ -1358,8 +1376,6 @@ mod tests {
         assert_eq!(block, help);
     }
 
-    /// Every line of the demonstration scripts parses, and so do the ITS steps that
-    /// demo-gic.kvmdev keeps commented out (`#its ` lines) until the ITS lands.
     #[test]
     fn values_and_widths() {
         assert!(fits(0xffff_ffff, 32));

@@ -8,6 +8,10 @@
 //! `roundtrip()`; `vgic_its.c`: `its_state[]`, `roundtrip()`), after QEMU's
 //! `hw/intc/arm_gicv3_kvm.c` (`kvm_arm_gicv3_get()`, `kvm_arm_gicv3_put()`) and
 //! `hw/intc/arm_gicv3_its_kvm.c` (`kvm_arm_its_pre_save()`, `kvm_arm_its_post_load()`).
+//! One difference from `vgic_v3.c`'s round trip, which has no ITS: a GICv3's
+//! `GICR_PROPBASER`/`GICR_PENDBASER` are restored before any `GICR_CTLR`, as
+//! `kvm_arm_gicv3_put()` and `vgic_its.c`'s round trip do, so that the LPIs a guest enabled
+//! come back with their tables.
 
 use crate::names::errno_name;
 use crate::vgic::{
@@ -15,6 +19,11 @@ use crate::vgic::{
     GRP_CPU_SYSREGS, GRP_CTRL, GRP_DIST_REGS, GRP_ITS_REGS, GRP_LEVEL_INFO, GRP_NR_IRQS,
     GRP_REDIST_REGS, ICC_CTLR_EL1, SGI_BASE,
 };
+
+/// `GICR_PROPBASER`'s offset in a redistributor's `RD_base` frame.
+const GICR_PROPBASER: u32 = 0x0070;
+/// `GICR_PENDBASER`'s.
+const GICR_PENDBASER: u32 = 0x0078;
 
 /// A device's attributes, as `KVM_GET/SET_DEVICE_ATTR` of a u32 or (`wide`) u64 value.
 pub trait AttrIo {
@@ -255,9 +264,17 @@ impl Restored {
     }
 }
 
-/// Restores a GICv3 snapshot in QEMU's order (`kvm_arm_gicv3_put()`): `GICD_CTLR`, each
-/// redistributor, the rest of the distributor and the line levels, the CPU interfaces.
-/// Attributes whose save failed are not written.
+/// Whether a saved attribute is a redistributor's `GICR_PROPBASER` or `GICR_PENDBASER` (either
+/// half).
+fn is_lpi_base(s: &Saved) -> bool {
+    s.group == GRP_REDIST_REGS && (GICR_PROPBASER..GICR_PENDBASER + 8).contains(&(s.attr as u32))
+}
+
+/// Restores a GICv3 snapshot in QEMU's order (`kvm_arm_gicv3_put()`): `GICD_CTLR`, every
+/// vCPU's `GICR_PROPBASER` and `GICR_PENDBASER` (before any `GICR_CTLR`: once a vCPU's LPIs
+/// are enabled, KVM ignores writes of its tables' addresses, `vgic_mmio_write_pendbase()`),
+/// each redistributor's other registers, the rest of the distributor and the line levels, the
+/// CPU interfaces. Attributes whose save failed are not written.
 pub fn restore_gic(dev: &dyn AttrIo, snap: &Snapshot) -> Restored {
     let mut r = Restored::default();
     let v = &snap.values;
@@ -270,12 +287,13 @@ pub fn restore_gic(dev: &dyn AttrIo, snap: &Snapshot) -> Restored {
             mpidrs.push(s.attr >> 32);
         }
     }
-    for m in mpidrs {
-        for s in v
-            .iter()
-            .filter(|s| s.group == GRP_REDIST_REGS && s.attr >> 32 == m)
-        {
-            r.one(dev, s);
+    for lpi_bases in [true, false] {
+        for &m in &mpidrs {
+            for s in v.iter().filter(|s| {
+                s.group == GRP_REDIST_REGS && s.attr >> 32 == m && is_lpi_base(s) == lpi_bases
+            }) {
+                r.one(dev, s);
+            }
         }
     }
     for s in v
@@ -364,12 +382,15 @@ mod tests {
     use std::cell::RefCell;
 
     /// A device that remembers every set and answers a get with the last value set (0 if
-    /// none), or with an errno for the attributes in `fail`.
+    /// none), or with an errno for the attributes in `fail`. With `lpis`, it ignores writes of
+    /// a redistributor's `GICR_PROPBASER`/`GICR_PENDBASER` once its `GICR_CTLR.EnableLPIs` is
+    /// set, as KVM does (`vgic_mmio_write_propbase()`, `vgic_mmio_write_pendbase()`).
     #[derive(Default)]
     struct Fake {
         regs: RefCell<Vec<(u32, u64, u64)>>,
         log: RefCell<Vec<String>>,
         fail: Vec<(u32, u64)>,
+        lpis: bool,
     }
 
     impl AttrIo for Fake {
@@ -394,6 +415,16 @@ mod tests {
                 .push(format!("{} {val:#x}", describe(group, attr)));
             if self.fail.contains(&(group, attr)) {
                 return Err(libc::EBUSY);
+            }
+            let ctlr = attr & !0xffff_ffff;
+            let base = Saved {
+                group,
+                attr,
+                wide: false,
+                val: Ok(val),
+            };
+            if self.lpis && is_lpi_base(&base) && self.get(group, ctlr, false) == Ok(1) {
+                return Ok(());
             }
             self.regs.borrow_mut().push((group, attr, val));
             Ok(())
@@ -445,7 +476,25 @@ mod tests {
         assert_eq!(r.sets, 141 + 3 + 2 * 3);
         let log = dst.log.borrow();
         assert_eq!(log[0], "dist GICD_CTLR 0x0");
-        assert_eq!(log[1], "redist mpidr:0x0 GICR_CTLR 0x0");
+        // kvm_arm_gicv3_put(): the LPI tables' addresses of every vCPU before any GICR_CTLR.
+        let names: Vec<&str> = log[1..10]
+            .iter()
+            .map(|l| l.rsplit_once(' ').unwrap().0)
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                "redist mpidr:0x0 GICR_PROPBASER.lo",
+                "redist mpidr:0x0 GICR_PROPBASER.hi",
+                "redist mpidr:0x0 GICR_PENDBASER.lo",
+                "redist mpidr:0x0 GICR_PENDBASER.hi",
+                "redist mpidr:0x1 GICR_PROPBASER.lo",
+                "redist mpidr:0x1 GICR_PROPBASER.hi",
+                "redist mpidr:0x1 GICR_PENDBASER.lo",
+                "redist mpidr:0x1 GICR_PENDBASER.hi",
+                "redist mpidr:0x0 GICR_CTLR",
+            ]
+        );
         let i = log
             .iter()
             .position(|l| l == "redist mpidr:0x1 GICR_ISENABLER0 0x8000ffff")
@@ -480,6 +529,31 @@ mod tests {
                 "sysregs mpidr:0x1 ICC_IGRPEN1_EL1: 0x0 => (not saved)",
             ]
         );
+    }
+
+    #[test]
+    fn lpi_tables_before_enable_lpis() {
+        // "## roundtrip: save, new VM with a copy of guest memory, restore, save again" of
+        // golden/vgic_its.txt: both vCPUs with EnableLPIs and their own pending table.
+        let src = Fake::default();
+        for (m, pend) in [(0u64, 0x4005_0180), (1, 0x4006_0180)] {
+            src.set(GRP_REDIST_REGS, m << 32 | 0x70, false, 0x4004_018f)
+                .unwrap();
+            src.set(GRP_REDIST_REGS, m << 32 | 0x78, false, pend)
+                .unwrap();
+            src.set(GRP_REDIST_REGS, m << 32, false, 1).unwrap();
+        }
+        let (a, _) = save_gic(&src, &[0, 1]).unwrap();
+        let dst = Fake {
+            lpis: true,
+            ..Default::default()
+        };
+        assert_eq!(restore_gic(&dst, &a).failures, vec![]);
+        let (b, _) = save_gic(&dst, &[0, 1]).unwrap();
+        assert_eq!(compare(&a, &b), (141, vec![]));
+        // The fake ignores what KVM ignores: GICR_CTLR first would have lost the addresses.
+        dst.set(GRP_REDIST_REGS, 0x78, false, 0x580).unwrap();
+        assert_eq!(dst.get(GRP_REDIST_REGS, 0x78, false), Ok(0x4005_0180));
     }
 
     #[test]
