@@ -542,7 +542,10 @@ static struct vm commands(void)
 	dump_mem(&v, "saved", OFF_DEVT, OFF_PROP);
 	t_ctrl(v.gic, KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES);
 	dump_mem(&v, "pending", OFF_PEND0, TABLES_END);
-	/* A command that fails stalls the queue: MAPTI of an unmapped device. */
+	/*
+	 * A command that fails is skipped and the queue goes on
+	 * (vgic_its_process_commands()): MAPTI of an unmapped device, then MAPC.
+	 */
 	CMD_MAPTI(9, 0, LPI(9), 0);
 	CMD_MAPC(2, 0);
 	t_set64(v.its, G_ITS, GITS_CWRITER, cmdq_off);
