@@ -206,6 +206,8 @@ static bool ex_check(const struct expect *e, long ret, int err, char *why, size_
 /* ---- The record of a run, shared with the sequence process and its fork children. ---- */
 
 enum { REC_NOT_RUN, REC_STARTED, REC_DONE, REC_SKIPPED };
+/* How far an ITS round trip went: compared; restore failed with EFAULT, otherwise. */
+enum { RT_NONE, RT_COMPARED, RT_EFAULT, RT_FAILED, RT_EXCUSED };
 /*
  * File kinds; K_V3, K_ITS and K_V2 only name the outcomes of calls on the
  * arm64 nodes' GIC and ITS device files (they are K_DEV files).
@@ -235,6 +237,7 @@ struct rec {
 	uint8_t name;		/* NAME_* or a kvm_ioctls[] index */
 	int32_t err;
 	int32_t depth;		/* an ITS round trip: the table entries its first save wrote */
+	uint8_t rt;		/* an ITS round trip: how far it went (RT_*) */
 	int64_t ret;
 	char why[200];
 };
@@ -2410,6 +2413,10 @@ static bool rt_add(const struct rvm *vm, struct range *rg, int *n, int max, uint
 	return true;
 }
 
+/* The ITTs of the saved devices, as guest ranges (rt_excuse() finds them). */
+static struct range rt_itt[512];
+static int rt_nitt;
+
 /* Adds the ITTs of the valid DTEs of a device table page at gpa (as saved in snap). */
 static bool rt_dtes(const struct rvm *vm, const char *snap, uint64_t gpa, uint64_t size,
 		    struct range *rg, int *n, int max)
@@ -2424,8 +2431,10 @@ static bool rt_dtes(const struct rvm *vm, const char *snap, uint64_t gpa, uint64
 			continue;
 		itt = ((*p >> 5) & ((1ULL << 44) - 1)) << 8;
 		bits = (*p & 0x1f) + 1;
-		if (!rt_add(vm, rg, n, max, itt, itt + (8ULL << bits)))
+		if (!rt_add(vm, rg, n, max, itt, itt + (8ULL << bits)) ||
+		    rt_nitt == ARRAY_SIZE(rt_itt))
 			return false;
+		rt_itt[rt_nitt++] = (struct range){ itt, itt + (8ULL << bits) };
 	}
 	return true;
 }
@@ -2443,6 +2452,7 @@ static const char *rt_excuse(const struct rvm *vm, const char *snap, const uint6
 	uint64_t dev = reg[5], coll = reg[6], i;
 	int n = 0, a, b, max = ARRAY_SIZE(rg);
 
+	rt_nitt = 0;
 	if (coll >> 63) {
 		if (!rt_add(vm, rg, &n, max, baser_addr(coll), baser_addr(coll) + baser_size(coll)))
 			return beyond;
@@ -2485,6 +2495,93 @@ static const char *rt_excuse(const struct rvm *vm, const char *snap, const uint6
 }
 
 static char rt_snap1[A64_RAM_SIZE], rt_snap2[A64_RAM_SIZE];
+
+/* Whether guest address gpa can be read: a memslot maps it to readable memory. */
+static bool ms_readable(const struct rvm *vm, uint64_t gpa)
+{
+	int i;
+
+	for (i = 0; i < vm->nms && !vm->ms_lost; i++) {
+		const struct rmemslot *s = &vm->ms[i];
+		uint64_t u = s->uaddr + (gpa - s->gpa);
+
+		if (gpa >= s->gpa && gpa - s->gpa < s->size)
+			return u >= (uintptr_t)vm->ram &&
+			       u < (uintptr_t)vm->ram + A64_RAM_SIZE + A64_RO_SIZE;
+	}
+	return false;
+}
+
+/* A 64-bit GICv3 redistributor register of vCPU id (two 32-bit halves), or false. */
+static bool gicr_read(int gic, uint32_t id, uint32_t off, uint64_t *v)
+{
+	uint64_t mp = (uint64_t)a64_mpidr_field(id) << 32, lo = 0, hi = 0, typer = 0;
+	int err;
+
+	/* The MPIDR must name that vCPU (GICR_TYPER's processor number). */
+	if (attr_call(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, mp | 0x8,
+		      &typer, &err) || ((typer >> 8) & 0xffff) != id ||
+	    attr_call(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, mp | off, &lo,
+		      &err) ||
+	    attr_call(gic, KVM_GET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS, mp | (off + 4),
+		      &hi, &err))
+		return false;
+	*v = (lo & 0xffffffff) | hi << 32;
+	return true;
+}
+
+/*
+ * Whether restoring the events of the saved tables may fault on their LPIs'
+ * configuration or pending bits (vgic_add_lpi(): update_lpi_config(),
+ * vgic_v3_lpi_sync_pending_status()), or the fuzzer cannot tell: only then
+ * is EFAULT an excuse.
+ */
+static bool rt_lpi_faults(int vmidx, const struct rvm *vm, const char *snap, const uint64_t *reg)
+{
+	static struct { uint32_t icid, target; } coll[64];
+	uint64_t propbaser, pendbaser, c = reg[6], i;
+	int gic = -1, ncoll = 0, n, k, s;
+
+	for (s = 0; s < FUZZ_MAX_LEN && gic < 0; s++) {
+		const struct rfile *gf = slot_file(s);
+
+		if (gf && gf->kind == K_DEV && gf->type == KVM_DEV_TYPE_ARM_VGIC_V3 &&
+		    gf->vm == vmidx)
+			gic = ex.slot[s].fd;
+	}
+	for (k = 0; k < MAX_VCPU_IDS && !(vm->ids[k / 8] & (1 << (k % 8))); k++)
+		;
+	if (gic < 0 || k == MAX_VCPU_IDS || !gicr_read(gic, k, A64_GICR_PROPBASER, &propbaser))
+		return true;
+	for (i = 0; (c >> 63) && i < baser_size(c) && ncoll < (int)ARRAY_SIZE(coll); i += 8) {
+		const uint64_t *p = a64_word(vm, snap, baser_addr(c) + i);
+
+		if (!p || !(*p >> 63))
+			break;
+		coll[ncoll].icid = *p & 0xffff;
+		coll[ncoll++].target = *p >> 16;
+	}
+	for (n = 0; n < rt_nitt; n++) {
+		for (i = rt_itt[n].lo; i < rt_itt[n].hi; i += 8) {
+			const uint64_t *p = a64_word(vm, snap, i);
+			uint32_t intid = p ? *p >> 16 : 0;
+
+			if (!intid)
+				continue;
+			if (intid < 8192 ||
+			    !ms_readable(vm, (propbaser & 0x000ffffffffff000ULL) + intid - 8192))
+				return true;
+			for (k = 0; k < ncoll && coll[k].icid != (*p & 0xffff); k++)
+				;
+			if (k == ncoll || coll[k].target == 0xffffffff)
+				continue;
+			if (!gicr_read(gic, coll[k].target, A64_GICR_PENDBASER, &pendbaser) ||
+			    !ms_readable(vm, (pendbaser & 0x000fffffffff0000ULL) + intid / 8))
+				return true;
+		}
+	}
+	return false;
+}
 
 /*
  * ITS round trip: with guest memory zeroed, SAVE_TABLES; then RESET, the
@@ -2559,7 +2656,9 @@ static void exec_roundtrip(const struct op *op, struct rec *r, struct rfile *f)
 	 * where no memslot is.
 	 */
 	if (ret) {
-		if (!excuse && err != EFAULT && !r->bad) {
+		r->rt = err == EFAULT ? RT_EFAULT : RT_FAILED;
+		if (!excuse && (err != EFAULT || !rt_lpi_faults(f->vm, vm, rt_snap1, r1)) &&
+		    !r->bad) {
 			r->inv = 1;
 			fail_rec(r, "round trip: restoring what was just saved: %s",
 				 errno_name(err));
@@ -2591,6 +2690,7 @@ static void exec_roundtrip(const struct op *op, struct rec *r, struct rfile *f)
 		attr_call(fd, KVM_SET_DEVICE_ATTR, KVM_DEV_ARM_VGIC_GRP_CTRL,
 			  KVM_DEV_ARM_ITS_SAVE_TABLES, &v, &err));
 #undef RT_STEP
+	r->rt = excuse ? RT_EXCUSED : RT_COMPARED;
 	if (r->bad || excuse)
 		return;
 	/* Nothing but the save wrote guest memory since rt_snap2. */
@@ -3052,6 +3152,7 @@ struct fuzz {
 	/* Statistics of the fuzzing loop. */
 	long nseq, nops, nskipped;
 	long rt_runs, rt_deep, rt_entries;	/* ITS round trips that saved, with entries */
+	long rt_how[RT_EXCUSED + 1];		/* ... and how far they went */
 	bool cov[K_NR][NAME_NR][256];
 };
 
@@ -3285,6 +3386,7 @@ static void run_seq(uint64_t seed, const bool *keep, int len, struct outcome *o)
 		if (r->state != REC_DONE)
 			continue;
 		if (r->name == NAME_ROUNDTRIP && !r->err) {
+			fz.rt_how[r->rt]++;
 			fz.rt_runs++;
 			fz.rt_deep += r->depth > 0;
 			fz.rt_entries += r->depth;
@@ -4149,6 +4251,7 @@ static bool fuzz_loop(int duration)
 
 	fz.nseq = fz.nops = fz.nskipped = 0;
 	fz.rt_runs = fz.rt_deep = fz.rt_entries = 0;
+	memset(fz.rt_how, 0, sizeof(fz.rt_how));
 	memset(fz.cov, 0, sizeof(fz.cov));
 	ksft_print_msg("fuzzing %s (%s, %s) for %d s\n", fz.node, fz.part,
 		       fz.arm64 ? "robustness mode" : "exact model", duration);
@@ -4193,8 +4296,10 @@ static bool fuzz_loop(int duration)
 	ksft_print_msg("%ld ops run (%ld skipped: no file), %.0f ops/s, %d findings\n", fz.nops,
 		       fz.nskipped, elapsed > 0 ? fz.nops / elapsed : 0.0, findings);
 	if (fz.arm64 == 3)
-		ksft_print_msg("ITS round trips: %ld saved, %ld with table entries (%ld in all)\n",
-			       fz.rt_runs, fz.rt_deep, fz.rt_entries);
+		ksft_print_msg("ITS round trips: %ld saved, %ld with table entries (%ld in all); "
+			       "%ld compared, %ld excused, restore failed: %ld EFAULT, %ld other\n",
+			       fz.rt_runs, fz.rt_deep, fz.rt_entries, fz.rt_how[RT_COMPARED],
+			       fz.rt_how[RT_EXCUSED], fz.rt_how[RT_EFAULT], fz.rt_how[RT_FAILED]);
 	print_coverage();
 	return !findings;
 }

@@ -945,13 +945,13 @@ static inline void g64_recipe(struct gen64 *G, int len)
 	if (G->gic == 3 && gic >= 0 && v->nvcpus) {
 		uint64_t mp0 = (uint64_t)a64_mpidr_field(v->vcpu_ids[0]) << 32;
 
-		if (rng_pct(r, 80))
+		if (rng_pct(r, 92))
 			g64_set(G, len, gic, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
 				mp0 | A64_GICR_PROPBASER, g64_propbaser(r));
 		for (i = 0; i < v->nvcpus; i++) {
 			uint64_t mp = (uint64_t)a64_mpidr_field(v->vcpu_ids[i]) << 32;
 
-			if (rng_pct(r, 80))
+			if (rng_pct(r, 92))
 				g64_set(G, len, gic, KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
 					mp | A64_GICR_PENDBASER, g64_pendbaser(r, i));
 			if (nits && rng_pct(r, 70))
