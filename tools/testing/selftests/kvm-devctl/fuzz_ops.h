@@ -149,6 +149,13 @@ enum op_kind {
 	OP_CLOSE,		/* close(s) */
 	OP_FORK,		/* the following child ops run in a forked child */
 	OP_RLIMIT,		/* sub 0..2: RLIMIT_NOFILE = lowest free fd + sub; 3: restore */
+	/* The arm64 nodes' (fuzz_vgic.h): */
+	OP_MEMSLOT,		/* KVM_SET_USER_MEMORY_REGION(s, {attr, flags, arg, len, sub + val} at p) */
+	OP_VCPU_INIT,		/* KVM_ARM_VCPU_INIT(s, {arg, flags, features[val] = 1} at p) */
+	OP_ARM_VM,		/* sub: an arm64 VM ioctl (AV_*) */
+	OP_GMEM,		/* write sub-kind contents (seed val) into VM s's guest memory */
+	OP_ROUNDTRIP,		/* ITS s: save, reset, restore, save again; compare */
+	OP_RACE,		/* device s: sub (RC_*) repeated while a thread changes a memslot */
 	OP_NR
 };
 
@@ -771,6 +778,7 @@ static inline void gen_seq(uint64_t seed, const struct probe *pr, int len, struc
 static const char *const op_names[OP_NR] = {
 	"open", "open-other", "KVM_CREATE_VM", "KVM_CREATE_VCPU", "KVM_CREATE_DEVICE",
 	"attr", "ioctl", "mmap", "touch", "munmap", "rw", "dup", "close", "fork", "setrlimit",
+	"memslot", "vcpu-init", "arm-vm", "gmem", "roundtrip", "race",
 };
 
 static const char *const acc_names[ACC_NR] = {
@@ -793,6 +801,8 @@ static inline const char *ptr_str(struct ptr p, char *buf, size_t n)
 		snprintf(buf, n, "@%s", p.mode < PM_NR ? names[p.mode] : "?");
 	return buf;
 }
+
+static inline const char *op_str_arm64(const struct op *op, char *buf, size_t n);
 
 /* One op as text, e.g. "s4 = ioctl(s1, KVM_CREATE_DEVICE, {type 4, flags 0x0} @ok)". */
 static inline const char *op_str(const struct op *op, char *buf, size_t n)
@@ -885,7 +895,7 @@ static inline const char *op_str(const struct op *op, char *buf, size_t n)
 			snprintf(buf, n, "setrlimit(RLIMIT_NOFILE, lowest free fd + %u)", op->sub);
 		break;
 	default:
-		snprintf(buf, n, "? kind %u", op->kind);
+		return op_str_arm64(op, buf, n);
 	}
 	return buf;
 }
