@@ -775,13 +775,69 @@ static void exec_create_vm(const struct op *op, struct rec *r, struct rfile *f)
 	slot_set_fd(op->out, ret, new_file(K_VM, ex.nvms++, 0));
 }
 
+/*
+ * The checks after a KVM_CREATE_VCPU of vCPU id that returned ret, on both
+ * kinds of node: no new fd on failure; else, where the VM made it, the fd is
+ * anon_inode:kvm-vcpu:<id> and the VM's model gains the vCPU.
+ */
+static void create_vcpu_done(const struct op *op, struct rec *r, struct rfile *f, int before,
+			     long ret, uint64_t id)
+{
+	struct rvm *vm = &ex.vm[f->vm];
+	char name[96];
+
+	if (ret < 0) {
+		check_no_new_fd(r, before);
+		return;
+	}
+	if (f->kind != K_VM || caller_rule(f))
+		return;
+	snprintf(name, sizeof(name), "anon_inode:kvm-vcpu:%llu", (unsigned long long)id);
+	check_new_fd(r, ret, name);
+	vm->ids[id / 8] |= 1 << (id % 8);
+	vm->nvcpus++;
+	slot_set_fd(op->out, ret, new_file(K_VCPU, f->vm, 0));
+}
+
+/*
+ * The checks after a KVM_CREATE_DEVICE that returned ret, on both kinds of
+ * node: no new fd on failure; a test leaves the structure as it was; a
+ * device's fd is open, named after its type, and recorded in op->out.
+ * Returns whether a device was created.
+ */
+static bool create_device_done(const struct op *op, struct rec *r, struct rfile *f, int before,
+			       bool rd, const struct kvm_create_device *back,
+			       const struct type_info *ti, long ret)
+{
+	char name[96];
+
+	if (ret || f->kind != K_VM || caller_rule(f) || !rd) {
+		if (ret)
+			check_no_new_fd(r, before);
+		return false;
+	}
+	if (op->flags & KVM_CREATE_DEVICE_TEST) {
+		if (back->type != op->type || back->flags != op->flags || back->fd != FD_SENTINEL)
+			fail_rec(r, "KVM_CREATE_DEVICE_TEST changed the structure (fd %#x)",
+				 back->fd);
+		return false;
+	}
+	if (!fd_is_open(back->fd)) {
+		fail_rec(r, "cd.fd %u is not open", back->fd);
+		return false;
+	}
+	snprintf(name, sizeof(name), "anon_inode:%s", ti->name);
+	check_new_fd(r, back->fd, ti->name[0] ? name : NULL);
+	slot_set_fd(op->out, back->fd, new_file(K_DEV, f->vm, op->type));
+	return true;
+}
+
 static void exec_create_vcpu(const struct op *op, struct rec *r, struct rfile *f)
 {
 	int before = lowest_free(), fd = ex.slot[op->s].fd;
 	struct rvm *vm = &ex.vm[f->vm];
 	uint64_t id = op->arg;
 	struct expect e;
-	char name[64];
 	long ret;
 
 	r->name = cmd_name(KVM_CREATE_VCPU);
@@ -803,17 +859,7 @@ static void exec_create_vcpu(const struct op *op, struct rec *r, struct rfile *f
 	errno = 0;
 	ret = do_ioctl(fd, KVM_CREATE_VCPU, 0, id);
 	finish(r, &e, ret, errno);
-	if (ret < 0) {
-		check_no_new_fd(r, before);
-		return;
-	}
-	if (f->kind != K_VM || caller_rule(f))
-		return;
-	snprintf(name, sizeof(name), "anon_inode:kvm-vcpu:%llu", (unsigned long long)id);
-	check_new_fd(r, ret, name);
-	vm->ids[id / 8] |= 1 << (id % 8);
-	vm->nvcpus++;
-	slot_set_fd(op->out, ret, new_file(K_VCPU, f->vm, 0));
+	create_vcpu_done(op, r, f, before, ret, id);
 }
 
 static void exec_create_device(const struct op *op, struct rec *r, struct rfile *f)
@@ -827,7 +873,6 @@ static void exec_create_device(const struct op *op, struct rec *r, struct rfile 
 	struct kvm_create_device *back;
 	uint64_t arg;
 	struct expect e;
-	char name[96];
 	long ret;
 
 	r->name = cmd_name(KVM_CREATE_DEVICE);
@@ -868,24 +913,7 @@ static void exec_create_device(const struct op *op, struct rec *r, struct rfile 
 	errno = 0;
 	ret = do_ioctl(fd, KVM_CREATE_DEVICE, 0, arg);
 	finish(r, &e, ret, errno);
-	if (ret || f->kind != K_VM || caller_rule(f) || !rd) {
-		if (ret)
-			check_no_new_fd(r, before);
-		return;
-	}
-	if (test) {
-		if (back->type != op->type || back->flags != op->flags || back->fd != FD_SENTINEL)
-			fail_rec(r, "KVM_CREATE_DEVICE_TEST changed the structure (fd %#x)",
-				 back->fd);
-		return;
-	}
-	if (!fd_is_open(back->fd)) {
-		fail_rec(r, "cd.fd %u is not open", back->fd);
-		return;
-	}
-	snprintf(name, sizeof(name), "anon_inode:%s", ti->name);
-	check_new_fd(r, back->fd, ti->name[0] ? name : NULL);
-	slot_set_fd(op->out, back->fd, new_file(K_DEV, f->vm, op->type));
+	create_device_done(op, r, f, before, rd, back, ti, ret);
 }
 
 static void exec_attr(const struct op *op, struct rec *r, struct rfile *f)
@@ -1615,7 +1643,6 @@ static void exec_create_vcpu64(const struct op *op, struct rec *r, struct rfile 
 	struct rvm *vm = &ex.vm[f->vm];
 	uint64_t id = op->arg;
 	struct expect e;
-	char name[64];
 	long ret;
 
 	r->name = cmd_name(KVM_CREATE_VCPU);
@@ -1642,17 +1669,7 @@ static void exec_create_vcpu64(const struct op *op, struct rec *r, struct rfile 
 	errno = 0;
 	ret = do_ioctl(fd, KVM_CREATE_VCPU, 0, id);
 	finish(r, &e, ret, errno);
-	if (ret < 0) {
-		check_no_new_fd(r, before);
-		return;
-	}
-	if (f->kind != K_VM || caller_rule(f))
-		return;
-	snprintf(name, sizeof(name), "anon_inode:kvm-vcpu:%llu", (unsigned long long)id);
-	check_new_fd(r, ret, name);
-	vm->ids[id / 8] |= 1 << (id % 8);
-	vm->nvcpus++;
-	slot_set_fd(op->out, ret, new_file(K_VCPU, f->vm, 0));
+	create_vcpu_done(op, r, f, before, ret, id);
 }
 
 static void exec_create_device64(const struct op *op, struct rec *r, struct rfile *f)
@@ -1665,7 +1682,6 @@ static void exec_create_device64(const struct op *op, struct rec *r, struct rfil
 	struct kvm_create_device *back;
 	struct expect e;
 	uint64_t arg;
-	char name[96];
 	long ret;
 
 	r->name = cmd_name(KVM_CREATE_DEVICE);
@@ -1703,26 +1719,9 @@ static void exec_create_device64(const struct op *op, struct rec *r, struct rfil
 	errno = 0;
 	ret = do_ioctl(fd, KVM_CREATE_DEVICE, 0, arg);
 	finish(r, &e, ret, errno);
-	if (ret || f->kind != K_VM || caller_rule(f) || !rd) {
-		if (ret)
-			check_no_new_fd(r, before);
-		return;
-	}
-	if (test) {
-		if (back->type != op->type || back->flags != op->flags || back->fd != FD_SENTINEL)
-			fail_rec(r, "KVM_CREATE_DEVICE_TEST changed the structure (fd %#x)",
-				 back->fd);
-		return;
-	}
-	if (!fd_is_open(back->fd)) {
-		fail_rec(r, "cd.fd %u is not open", back->fd);
-		return;
-	}
-	snprintf(name, sizeof(name), "anon_inode:%s", ti->name);
-	check_new_fd(r, back->fd, ti->name[0] ? name : NULL);
-	if (op->type == KVM_DEV_TYPE_ARM_VGIC_V3 || op->type == KVM_DEV_TYPE_ARM_VGIC_V2)
+	if (create_device_done(op, r, f, before, rd, back, ti, ret) &&
+	    (op->type == KVM_DEV_TYPE_ARM_VGIC_V3 || op->type == KVM_DEV_TYPE_ARM_VGIC_V2))
 		ex.vm[f->vm].has_gic = true;
-	slot_set_fd(op->out, back->fd, new_file(K_DEV, f->vm, op->type));
 }
 
 /* ---- The memslot model (kvm_main.c kvm_set_memory_region(), arm64 mmu.c). ---- */
